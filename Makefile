@@ -1,0 +1,17 @@
+# comm_result: PGXS build.  `make installcheck` runs every sql_tests/*.sql
+# against a running server (see test/run.sh for a throwaway one).
+
+EXTENSION = comm_result
+MODULE_big = comm_result
+OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+DATA = $(sort $(wildcard sql/comm_result--*.sql))
+
+# pg_regress reads INPUTDIR/sql and INPUTDIR/expected; test/regress maps
+# those names onto sql_tests/ and expected/.
+REGRESS = $(patsubst sql_tests/%.sql,%,$(sort $(wildcard sql_tests/*.sql)))
+REGRESS_OPTS = --inputdir=test/regress --load-extension=comm_result
+EXTRA_CLEAN = results regression.diffs regression.out
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)

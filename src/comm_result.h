@@ -1,0 +1,219 @@
+/*
+ * comm_result.h
+ *		The comm_result value: its stored layout, the field set every input
+ *		path fills in, and the one builder they all end in.
+ *
+ * Stored layout (all integers in the server's byte order, read with memcpy
+ * because a short varlena header leaves the payload unaligned):
+ *
+ *		varlena header
+ *		uint8	format version (CR_FORMAT_VERSION)
+ *		uint8	request_status (0 when absent)
+ *		uint16	flags (CR_F_*): which optional fields are present or null
+ *		int32	attempt_count			only if CR_F_ATTEMPTS (non-zero)
+ *		int64	created_at				only if CR_F_CREATED
+ *		int64	sent_at					only if CR_F_SENT
+ *		int64	session_id				only if CR_F_SESSION
+ *		int64	conversation_id			only if CR_F_CONV
+ *		varint	lengths of batch_id, reference_id, target, and of
+ *				call_manager_sid if CR_F_SID
+ *		bytes	those strings, in that order, without terminators
+ *		bytes	request_variables: a jsonb container image, to the end
+ *
+ * Timestamps are microseconds since 2000-01-01 00:00:00 UTC, as timestamptz.
+ * A value is always canonical, so equal values are equal byte strings.
+ */
+#ifndef COMM_RESULT_H
+#define COMM_RESULT_H
+
+#include "postgres.h"
+
+#include "datatype/timestamp.h"
+#include "lib/stringinfo.h"
+#include "nodes/pg_list.h"
+#include "utils/jsonb.h"
+
+#define CR_FORMAT_VERSION	1
+#define CR_HEADER_SIZE		4
+
+/* flags: presence of optional fields, and explicit JSON nulls */
+#define CR_F_STATUS			0x0001
+#define CR_F_ATTEMPTS		0x0002
+#define CR_F_CREATED		0x0004
+#define CR_F_SENT			0x0008
+#define CR_F_SENT_NULL		0x0010
+#define CR_F_SID			0x0020
+#define CR_F_SID_NULL		0x0040
+#define CR_F_SESSION		0x0080
+#define CR_F_SESSION_NULL	0x0100
+#define CR_F_CONV			0x0200
+#define CR_F_CONV_NULL		0x0400
+#define CR_F_ALL			0x07FF
+
+/* The fields, in canonical output order. */
+typedef enum CrField
+{
+	CRF_BATCH_ID,
+	CRF_REFERENCE_ID,
+	CRF_TARGET,
+	CRF_VARIABLES,
+	CRF_STATUS,
+	CRF_SID,
+	CRF_CREATED,
+	CRF_SENT,
+	CRF_ATTEMPTS,
+	CRF_SESSION,
+	CRF_CONV,
+	CRF_COUNT,
+	CRF_NONE = -1
+} CrField;
+
+extern const char *const cr_field_names[CRF_COUNT];
+
+/* Timestamps outside years 0000 to 9999 (UTC) cannot be written back. */
+#define CR_MIN_TIMESTAMP	INT64CONST(-63113904000000000)
+#define CR_MAX_TIMESTAMP	INT64CONST(252455615999999999)
+
+typedef struct CrString
+{
+	const char *data;
+	int			len;
+} CrString;
+
+/*
+ * Everything an input path found, before validation.  flags uses the CR_F_*
+ * bits for the optional fields; the four required ones have own booleans.
+ */
+typedef struct CrFields
+{
+	uint16		flags;
+	bool		has_batch_id;
+	bool		has_reference_id;
+	bool		has_target;
+	bool		has_variables;
+	CrString	batch_id;
+	CrString	reference_id;
+	CrString	target;
+	CrString	call_manager_sid;
+	Jsonb	   *variables;
+	int			status;
+	int64		attempt_count;
+	TimestampTz created_at;
+	TimestampTz sent_at;
+	int64		session_id;
+	int64		conversation_id;
+} CrFields;
+
+/* One problem found in an input. */
+typedef struct CrError
+{
+	int			sqlstate;
+	const char *field;			/* NULL when about the whole input */
+	char	   *message;
+	char	   *detail;
+	char	   *hint;
+} CrError;
+
+/* Problems found so far; collect_all asks for every problem, not the first. */
+typedef struct CrErrors
+{
+	bool		collect_all;
+	List	   *errors;
+} CrErrors;
+
+#define CR_FAILED(errs)		((errs)->errors != NIL)
+#define CR_DONE(errs)		(CR_FAILED(errs) && !(errs)->collect_all)
+
+/* cr_errors.c */
+extern void cr_error(CrErrors *errs, int sqlstate, CrField field,
+					 char *message, char *detail, char *hint);
+extern char *cr_quote(const char *s, int len);
+extern void cr_report(CrErrors *errs, Node *escontext);
+
+/* cr_fields.c: shared by the JSON text and jsonb input paths */
+typedef enum CrJsonKind
+{
+	CRJ_STRING,
+	CRJ_NUMBER,
+	CRJ_BOOL,
+	CRJ_NULL,
+	CRJ_OBJECT,
+	CRJ_ARRAY
+} CrJsonKind;
+
+extern CrField cr_field_lookup(const char *key, int len, uint32 *seen,
+							   CrErrors *errs);
+extern void cr_field_set(CrFields *f, CrField field, CrJsonKind kind,
+						 const char *str, int len, CrErrors *errs);
+extern void cr_field_type_error(CrField field, CrJsonKind found, CrErrors *errs);
+
+/* cr_build.c: the one validating, canonicalising builder */
+extern struct varlena *cr_build(const CrFields *f, CrErrors *errs);
+
+/* cr_json_in.c */
+extern bool cr_parse_json(const char *json, size_t len, CrFields *f,
+						  CrErrors *errs);
+extern Jsonb *cr_parse_json_object(const char *json, size_t len,
+								   CrErrors *errs);
+/* cr_jsonb_in.c */
+extern void cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f,
+								 CrErrors *errs);
+
+/* cr_io.c */
+extern struct varlena *cr_from_text(const char *str, size_t len,
+									CrErrors *errs);
+
+/* cr_timestamp.c */
+typedef enum CrTimestampResult
+{
+	CR_TS_OK,
+	CR_TS_BAD_FORMAT,
+	CR_TS_NO_ZONE,
+	CR_TS_BAD_FIELD,
+	CR_TS_OUT_OF_RANGE
+} CrTimestampResult;
+
+extern CrTimestampResult cr_parse_timestamp(const char *s, int len,
+											TimestampTz *result);
+extern void cr_write_timestamp(StringInfo buf, TimestampTz ts);
+
+/* cr_target.c */
+typedef enum CrTargetKind
+{
+	CR_TARGET_INVALID,
+	CR_TARGET_PHONE,
+	CR_TARGET_EMAIL
+} CrTargetKind;
+
+extern CrTargetKind cr_classify_target(const char *s, int len,
+									   const char **why);
+extern bool cr_is_blank(const char *s, int len);
+
+/* A decoded view of a stored value; pointers point into the value. */
+typedef struct CrView
+{
+	uint8		status;
+	uint16		flags;
+	int32		attempt_count;
+	TimestampTz created_at;
+	TimestampTz sent_at;
+	int64		session_id;
+	int64		conversation_id;
+	CrString	batch_id;
+	CrString	reference_id;
+	CrString	target;
+	CrString	call_manager_sid;
+	const char *variables;		/* unaligned jsonb container image */
+	int			variables_len;
+} CrView;
+
+/* cr_layout.c */
+extern void cr_view(const struct varlena *value, CrView *view);
+extern Jsonb *cr_view_variables(const CrView *view);
+extern void cr_write_text(StringInfo buf, const CrView *view);
+extern void cr_write_jsonb_compact(StringInfo buf, JsonbContainer *jc);
+
+/* Detoast once; a short header is fine because cr_view reads with memcpy. */
+#define PG_GETARG_COMM_RESULT(n)	((struct varlena *) PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(n)))
+
+#endif							/* COMM_RESULT_H */

@@ -1,0 +1,108 @@
+/*
+ * compat.h
+ *		Every difference between the supported PostgreSQL versions (15 to 18)
+ *		lives here, so that each function is written once, in the newest
+ *		style.
+ */
+#ifndef COMM_RESULT_COMPAT_H
+#define COMM_RESULT_COMPAT_H
+
+#include "postgres.h"
+
+#include "common/jsonapi.h"
+#include "lib/stringinfo.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "utils/fmgrprotos.h"
+#include "utils/json.h"
+
+#if PG_VERSION_NUM >= 160000
+#include "nodes/miscnodes.h"
+#endif
+
+/*
+ * Soft errors (escontext) arrived in 16.  On 15 an input function has no
+ * caller that could catch a soft error, so reporting one simply raises it.
+ */
+#if PG_VERSION_NUM < 160000
+#define errsave(context, ...) \
+	do { \
+		(void) (context); \
+		ereport(ERROR, __VA_ARGS__); \
+	} while (0)
+#define SOFT_ERROR_OCCURRED(escontext) false
+#endif
+
+/*
+ * JSON semantic actions return an error code since 16; on 15 they return
+ * nothing and cannot stop the parse.  JSON_ACTION_RETURN(ok) ends an action.
+ */
+#if PG_VERSION_NUM >= 160000
+typedef JsonParseErrorType json_action_result;
+#define JSON_ACTION_RETURN(ok) return ((ok) ? JSON_SUCCESS : JSON_SEM_ACTION_FAILED)
+#define JSON_ACTION_FAILED(rc) ((rc) == JSON_SEM_ACTION_FAILED)
+#else
+typedef void json_action_result;
+#define JSON_ACTION_RETURN(ok) return
+#define JSON_ACTION_FAILED(rc) false
+#endif
+
+/* Since 17 the lexer context can live on the caller's stack. */
+static inline JsonLexContext *
+cr_make_json_lex(JsonLexContext *lex, const char *json, size_t len)
+{
+#if PG_VERSION_NUM >= 170000
+	return makeJsonLexContextCstringLen(lex, json, len, GetDatabaseEncoding(), true);
+#else
+	(void) lex;
+	return makeJsonLexContextCstringLen(unconstify(char *, json), (int) len,
+										GetDatabaseEncoding(), true);
+#endif
+}
+
+static inline void
+cr_free_json_lex(JsonLexContext *lex)
+{
+#if PG_VERSION_NUM >= 170000
+	freeJsonLexContext(lex);
+#else
+	(void) lex;
+#endif
+}
+
+/* Escape a string that is not NUL-terminated as a JSON string literal. */
+static inline void
+cr_escape_json(StringInfo buf, const char *str, int len)
+{
+#if PG_VERSION_NUM >= 180000
+	escape_json_with_len(buf, str, len);
+#else
+	char	   *copy = pnstrdup(str, len);
+
+	escape_json(buf, copy);
+	pfree(copy);
+#endif
+}
+
+/*
+ * numeric_in for a JSON number inside request_variables.  A number can be
+ * valid JSON yet overflow numeric (1e1000000); since 16 that comes back as
+ * false instead of an error, so it can be listed with the other problems.
+ */
+static inline bool
+cr_numeric_in(char *str, Datum *result)
+{
+#if PG_VERSION_NUM >= 160000
+	ErrorSaveContext escontext = {T_ErrorSaveContext};
+
+	return DirectInputFunctionCallSafe(numeric_in, str, InvalidOid, -1,
+									   (Node *) &escontext, result);
+#else
+	*result = DirectFunctionCall3(numeric_in, CStringGetDatum(str),
+								  ObjectIdGetDatum(InvalidOid),
+								  Int32GetDatum(-1));
+	return true;
+#endif
+}
+
+#endif							/* COMM_RESULT_COMPAT_H */

@@ -1,0 +1,84 @@
+/*
+ * cr_errors.c
+ *		Collecting input problems instead of raising them at once, so that
+ *		one parser serves the input function (first problem, as a soft error),
+ *		the validity test (no error at all) and comm_result_errors (all).
+ */
+#include "postgres.h"
+
+#include "mb/pg_wchar.h"
+
+#include "comm_result.h"
+#include "compat.h"
+
+/* Longest stretch of an offending value shown in an error DETAIL. */
+#define CR_QUOTE_MAX	64
+
+const char *const cr_field_names[CRF_COUNT] = {
+	"batch_id",
+	"reference_id",
+	"target",
+	"request_variables",
+	"request_status",
+	"call_manager_sid",
+	"created_at",
+	"sent_at",
+	"attempt_count",
+	"session_id",
+	"conversation_id",
+};
+
+/*
+ * Record one problem.  The strings must be palloc'd (or constant); they are
+ * kept, not copied.
+ */
+void
+cr_error(CrErrors *errs, int sqlstate, CrField field,
+		 char *message, char *detail, char *hint)
+{
+	CrError    *e = palloc(sizeof(CrError));
+
+	e->sqlstate = sqlstate;
+	e->field = field == CRF_NONE ? NULL : cr_field_names[field];
+	e->message = message;
+	e->detail = detail;
+	e->hint = hint;
+	errs->errors = lappend(errs->errors, e);
+}
+
+/*
+ * A value quoted for a DETAIL line, cut at a character boundary when long
+ * so that a megabyte of input does not become a megabyte of log.
+ */
+char *
+cr_quote(const char *s, int len)
+{
+	StringInfoData buf;
+	int			shown = len;
+
+	if (len > CR_QUOTE_MAX)
+		shown = pg_mbcliplen(s, len, CR_QUOTE_MAX);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '"');
+	appendBinaryStringInfo(&buf, s, shown);
+	appendStringInfoChar(&buf, '"');
+	if (shown < len)
+		appendStringInfo(&buf, "... (%d bytes in all)", len);
+	return buf.data;
+}
+
+/* Report the first recorded problem, as a soft error where the caller can. */
+void
+cr_report(CrErrors *errs, Node *escontext)
+{
+	CrError    *e;
+
+	if (!CR_FAILED(errs))
+		return;
+	e = linitial(errs->errors);
+	errsave(escontext,
+			(errcode(e->sqlstate),
+			 errmsg_internal("%s", e->message),
+			 e->detail ? errdetail_internal("%s", e->detail) : 0,
+			 e->hint ? errhint("%s", e->hint) : 0));
+}

@@ -1,0 +1,316 @@
+/*
+ * cr_json_in.c
+ *		The API's JSON text to CrFields, in one pass of PostgreSQL's own JSON
+ *		parser.  Top-level values go to cr_field_set; request_variables is
+ *		built into a jsonb on the way, as jsonb_in would build it, except that
+ *		a repeated key is an error rather than silently dropped.
+ */
+#include "postgres.h"
+
+#include "utils/errcodes.h"
+
+#include "comm_result.h"
+#include "compat.h"
+
+typedef struct CrJsonParse
+{
+	CrFields   *f;
+	CrErrors   *errs;
+	bool		vars_only;		/* the input is just a request_variables object */
+	bool		not_object;		/* the input is not an object: ignore the rest */
+	int			depth;			/* containers open */
+	CrField		cur;			/* field whose value comes next at depth 1 */
+	uint32		seen;			/* fields met so far */
+	int			vars_depth;		/* depth of the variables object, 0 outside */
+	JsonbParseState *vstate;
+} CrJsonParse;
+
+#define ACTION_OK(s)	(!CR_DONE((s)->errs))
+
+static CrJsonKind
+token_kind(JsonTokenType t)
+{
+	switch (t)
+	{
+		case JSON_TOKEN_STRING:
+			return CRJ_STRING;
+		case JSON_TOKEN_NUMBER:
+			return CRJ_NUMBER;
+		case JSON_TOKEN_TRUE:
+		case JSON_TOKEN_FALSE:
+			return CRJ_BOOL;
+		default:
+			return CRJ_NULL;
+	}
+}
+
+static void
+not_object(CrJsonParse *s, CrJsonKind found)
+{
+	static const char *const names[] = {
+		"a string", "a number", "a boolean", "null", "an object", "an array"
+	};
+
+	s->not_object = true;
+	if (s->vars_only)
+		cr_field_type_error(CRF_VARIABLES, found, s->errs);
+	else
+		cr_error(s->errs, ERRCODE_INVALID_TEXT_REPRESENTATION, CRF_NONE,
+				 pstrdup("invalid input syntax for type comm_result"),
+				 psprintf("Expected a JSON object, found %s.", names[found]),
+				 NULL);
+}
+
+/* jsonb cannot hold longer strings; same limit, same code as jsonb_in. */
+static bool
+string_fits(CrJsonParse *s, size_t len)
+{
+	if (len <= JENTRY_OFFLENMASK)
+		return true;
+	cr_error(s->errs, ERRCODE_PROGRAM_LIMIT_EXCEEDED, CRF_VARIABLES,
+			 pstrdup("string too long to represent as jsonb string"),
+			 psprintf("Due to an implementation restriction, jsonb strings cannot exceed %d bytes.",
+					  JENTRY_OFFLENMASK),
+			 NULL);
+	return false;
+}
+
+static void
+push_string(CrJsonParse *s, JsonbIteratorToken seq, char *str)
+{
+	JsonbValue	v;
+	size_t		len = strlen(str);
+
+	if (!string_fits(s, len))
+		return;
+	v.type = jbvString;
+	v.val.string.len = (int) len;
+	v.val.string.val = str;
+	pushJsonbValue(&s->vstate, seq, &v);
+}
+
+static json_action_result
+on_object_start(void *state)
+{
+	CrJsonParse *s = state;
+
+	if (s->not_object)
+		JSON_ACTION_RETURN(false);
+	if (s->depth == 0)
+	{
+		if (s->vars_only)
+		{
+			s->vars_depth = 1;
+			pushJsonbValue(&s->vstate, WJB_BEGIN_OBJECT, NULL);
+		}
+	}
+	else if (s->vars_depth)
+		pushJsonbValue(&s->vstate, WJB_BEGIN_OBJECT, NULL);
+	else if (s->depth == 1 && s->cur == CRF_VARIABLES)
+	{
+		s->vars_depth = 2;
+		pushJsonbValue(&s->vstate, WJB_BEGIN_OBJECT, NULL);
+	}
+	else if (s->depth == 1 && s->cur != CRF_NONE)
+		cr_field_type_error(s->cur, CRJ_OBJECT, s->errs);
+	s->depth++;
+	JSON_ACTION_RETURN(ACTION_OK(s));
+}
+
+static json_action_result
+on_object_end(void *state)
+{
+	CrJsonParse *s = state;
+
+	if (s->not_object)
+		JSON_ACTION_RETURN(false);
+	if (s->vars_depth)
+	{
+		int			npairs = s->vstate->contVal.val.object.nPairs;
+		JsonbValue *obj = pushJsonbValue(&s->vstate, WJB_END_OBJECT, NULL);
+
+		if (obj->val.object.nPairs != npairs)
+			cr_error(s->errs, ERRCODE_INVALID_TEXT_REPRESENTATION, CRF_VARIABLES,
+					 pstrdup("comm_result field \"request_variables\" has a duplicate key"),
+					 pstrdup("An object inside request_variables has the same key more than once."),
+					 pstrdup("jsonb would keep only the last value; remove the repeated keys."));
+		if (s->depth == s->vars_depth)
+		{
+			s->f->variables = JsonbValueToJsonb(obj);
+			s->f->has_variables = true;
+			s->vars_depth = 0;
+		}
+	}
+	s->depth--;
+	JSON_ACTION_RETURN(ACTION_OK(s));
+}
+
+static json_action_result
+on_array_start(void *state)
+{
+	CrJsonParse *s = state;
+
+	if (s->not_object)
+		JSON_ACTION_RETURN(false);
+	if (s->depth == 0)
+	{
+		not_object(s, CRJ_ARRAY);
+		JSON_ACTION_RETURN(false);
+	}
+	if (s->vars_depth)
+		pushJsonbValue(&s->vstate, WJB_BEGIN_ARRAY, NULL);
+	else if (s->depth == 1 && s->cur != CRF_NONE)
+		cr_field_type_error(s->cur, CRJ_ARRAY, s->errs);
+	s->depth++;
+	JSON_ACTION_RETURN(ACTION_OK(s));
+}
+
+static json_action_result
+on_array_end(void *state)
+{
+	CrJsonParse *s = state;
+
+	if (s->not_object)
+		JSON_ACTION_RETURN(false);
+	if (s->vars_depth)
+		pushJsonbValue(&s->vstate, WJB_END_ARRAY, NULL);
+	s->depth--;
+	JSON_ACTION_RETURN(ACTION_OK(s));
+}
+
+static json_action_result
+on_field_start(void *state, char *fname, bool isnull)
+{
+	CrJsonParse *s = state;
+
+	if (s->not_object)
+		JSON_ACTION_RETURN(false);
+	if (s->vars_depth)
+		push_string(s, WJB_KEY, fname);
+	else if (s->depth == 1)
+		s->cur = cr_field_lookup(fname, (int) strlen(fname), &s->seen, s->errs);
+	JSON_ACTION_RETURN(ACTION_OK(s));
+}
+
+static void
+push_scalar(CrJsonParse *s, char *token, JsonTokenType type)
+{
+	JsonbValue	v;
+	JsonbIteratorToken seq = (s->vstate->contVal.type == jbvArray) ? WJB_ELEM : WJB_VALUE;
+	Datum		num;
+
+	switch (type)
+	{
+		case JSON_TOKEN_STRING:
+			push_string(s, seq, token);
+			return;
+		case JSON_TOKEN_NUMBER:
+			if (!cr_numeric_in(token, &num))
+			{
+				cr_error(s->errs, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, CRF_VARIABLES,
+						 pstrdup("comm_result field \"request_variables\" has a number out of range"),
+						 psprintf("Number %s does not fit in type numeric.",
+								  cr_quote(token, (int) strlen(token))),
+						 NULL);
+				return;
+			}
+			v.type = jbvNumeric;
+			v.val.numeric = DatumGetNumeric(num);
+			break;
+		case JSON_TOKEN_TRUE:
+		case JSON_TOKEN_FALSE:
+			v.type = jbvBool;
+			v.val.boolean = (type == JSON_TOKEN_TRUE);
+			break;
+		default:
+			v.type = jbvNull;
+			break;
+	}
+	pushJsonbValue(&s->vstate, seq, &v);
+}
+
+static json_action_result
+on_scalar(void *state, char *token, JsonTokenType type)
+{
+	CrJsonParse *s = state;
+
+	if (s->not_object)
+		JSON_ACTION_RETURN(false);
+	if (s->depth == 0)
+	{
+		not_object(s, token_kind(type));
+		JSON_ACTION_RETURN(false);
+	}
+	if (s->vars_depth)
+		push_scalar(s, token, type);
+	else if (s->depth == 1 && s->cur != CRF_NONE)
+		cr_field_set(s->f, s->cur, token_kind(type), token,
+					 token ? (int) strlen(token) : 0, s->errs);
+	JSON_ACTION_RETURN(ACTION_OK(s));
+}
+
+/* Run the parser; false when the input is not a well-formed JSON object. */
+static bool
+run_parser(CrJsonParse *s, const char *json, size_t len)
+{
+	JsonLexContext lexbuf;
+	JsonLexContext *lex = cr_make_json_lex(&lexbuf, json, len);
+	JsonSemAction sem = {0};
+	JsonParseErrorType rc;
+
+	sem.semstate = s;
+	sem.object_start = on_object_start;
+	sem.object_end = on_object_end;
+	sem.array_start = on_array_start;
+	sem.array_end = on_array_end;
+	sem.object_field_start = on_field_start;
+	sem.scalar = on_scalar;
+
+	rc = pg_parse_json(lex, &sem);
+	if (rc != JSON_SUCCESS && !JSON_ACTION_FAILED(rc))
+	{
+		bool		unicode = (rc == JSON_UNICODE_CODE_POINT_ZERO ||
+							   rc == JSON_UNICODE_HIGH_ESCAPE);
+
+		cr_error(s->errs,
+				 unicode ? ERRCODE_UNTRANSLATABLE_CHARACTER : ERRCODE_INVALID_TEXT_REPRESENTATION,
+				 CRF_NONE,
+				 pstrdup(unicode ? "unsupported Unicode escape sequence" :
+						 "invalid input syntax for type comm_result"),
+				 json_errdetail(rc, lex), NULL);
+	}
+	cr_free_json_lex(lex);
+	return rc == JSON_SUCCESS && !s->not_object;
+}
+
+/*
+ * Parse a whole comm_result object into f.  Returns false when the input is
+ * not a well-formed JSON object, or when the first problem is enough (errs
+ * not collecting); the caller then does not build.
+ */
+bool
+cr_parse_json(const char *json, size_t len, CrFields *f, CrErrors *errs)
+{
+	CrJsonParse s = {0};
+
+	s.f = f;
+	s.errs = errs;
+	s.cur = CRF_NONE;
+	return run_parser(&s, json, len) && !CR_DONE(errs);
+}
+
+/* Parse a JSON object on its own into a jsonb: request_variables in binary. */
+Jsonb *
+cr_parse_json_object(const char *json, size_t len, CrErrors *errs)
+{
+	CrFields	f = {0};
+	CrJsonParse s = {0};
+
+	s.f = &f;
+	s.errs = errs;
+	s.cur = CRF_NONE;
+	s.vars_only = true;
+	if (!run_parser(&s, json, len) || CR_FAILED(errs))
+		return NULL;
+	return f.variables;
+}

@@ -1,0 +1,262 @@
+/*
+ * cr_layout.c
+ *		Reading the stored form (see comm_result.h) and writing it back out as
+ *		canonical JSON text.
+ */
+#include "postgres.h"
+
+#include "utils/errcodes.h"
+#include "utils/fmgrprotos.h"
+#include "utils/numeric.h"
+
+#include "comm_result.h"
+#include "comm_status.h"
+#include "compat.h"
+
+static void
+corrupted(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("comm_result value is corrupted")));
+}
+
+static const char *
+get_varint(const char *p, const char *end, uint32 *out)
+{
+	uint32		v = 0;
+
+	for (int shift = 0; shift < 35; shift += 7)
+	{
+		uint8		b;
+
+		if (p >= end)
+			break;
+		b = (uint8) *p++;
+		v |= (uint32) (b & 0x7F) << shift;
+		if (!(b & 0x80))
+		{
+			*out = v;
+			return p;
+		}
+	}
+	corrupted();
+	return NULL;				/* keep compiler quiet */
+}
+
+/*
+ * Decode the fixed part and the string lengths; nothing is copied.  The
+ * bounds checks only guard against on-disk corruption: every value was
+ * made by cr_build.
+ */
+void
+cr_view(const struct varlena *value, CrView *v)
+{
+	const char *p = VARDATA_ANY(value);
+	const char *end = p + VARSIZE_ANY_EXHDR(value);
+	CrString   *strings[4];
+	int			nstrings = 3;
+	uint32		len;
+
+	if (end - p < CR_HEADER_SIZE || p[0] != CR_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("comm_result value has an unknown storage format version"),
+				 errdetail("Version %d is not known to this build of comm_result.",
+						   end - p < 1 ? -1 : (int) (uint8) p[0])));
+	v->status = (uint8) p[1];
+	memcpy(&v->flags, p + 2, sizeof(uint16));
+	p += CR_HEADER_SIZE;
+	if ((v->flags & ~CR_F_ALL) || v->status >= CR_STATUS_COUNT)
+		corrupted();
+
+	if (end - p < ((v->flags & CR_F_ATTEMPTS) ? 4 : 0) +
+		8 * (!!(v->flags & CR_F_CREATED) + !!(v->flags & CR_F_SENT) +
+			 !!(v->flags & CR_F_SESSION) + !!(v->flags & CR_F_CONV)))
+		corrupted();
+	v->attempt_count = 0;
+	if (v->flags & CR_F_ATTEMPTS)
+	{
+		memcpy(&v->attempt_count, p, 4);
+		p += 4;
+	}
+#define CR_READ_FIXED(flag, dst) \
+	do { \
+		if (v->flags & (flag)) { memcpy(&(dst), p, 8); p += 8; } \
+		else (dst) = 0; \
+	} while (0)
+	CR_READ_FIXED(CR_F_CREATED, v->created_at);
+	CR_READ_FIXED(CR_F_SENT, v->sent_at);
+	CR_READ_FIXED(CR_F_SESSION, v->session_id);
+	CR_READ_FIXED(CR_F_CONV, v->conversation_id);
+#undef CR_READ_FIXED
+
+	strings[0] = &v->batch_id;
+	strings[1] = &v->reference_id;
+	strings[2] = &v->target;
+	v->call_manager_sid = (CrString) {NULL, 0};
+	if (v->flags & CR_F_SID)
+		strings[nstrings++] = &v->call_manager_sid;
+	for (int i = 0; i < nstrings; i++)
+	{
+		p = get_varint(p, end, &len);
+		strings[i]->len = (int) len;
+	}
+	for (int i = 0; i < nstrings; i++)
+	{
+		if ((size_t) (end - p) < (size_t) strings[i]->len)
+			corrupted();
+		strings[i]->data = p;
+		p += strings[i]->len;
+	}
+	if (end - p < (ptrdiff_t) sizeof(uint32))
+		corrupted();
+	v->variables = p;
+	v->variables_len = (int) (end - p);
+}
+
+/* request_variables as a jsonb of its own (aligned, with a header). */
+Jsonb *
+cr_view_variables(const CrView *v)
+{
+	Jsonb	   *jb = palloc(VARHDRSZ + v->variables_len);
+
+	SET_VARSIZE(jb, VARHDRSZ + v->variables_len);
+	memcpy(VARDATA(jb), v->variables, v->variables_len);
+	return jb;
+}
+
+static void
+write_jsonb_scalar(StringInfo buf, JsonbValue *v)
+{
+	switch (v->type)
+	{
+		case jbvNull:
+			appendStringInfoString(buf, "null");
+			break;
+		case jbvString:
+			cr_escape_json(buf, v->val.string.val, v->val.string.len);
+			break;
+		case jbvNumeric:
+			appendStringInfoString(buf,
+								   DatumGetCString(DirectFunctionCall1(numeric_out,
+																	   NumericGetDatum(v->val.numeric))));
+			break;
+		case jbvBool:
+			appendStringInfoString(buf, v->val.boolean ? "true" : "false");
+			break;
+		default:
+			elog(ERROR, "unexpected jsonb value type %d", (int) v->type);
+	}
+}
+
+/* jsonb prints ", " and ": "; the canonical form of comm_result is compact. */
+void
+cr_write_jsonb_compact(StringInfo buf, JsonbContainer *jc)
+{
+	JsonbIterator *it = JsonbIteratorInit(jc);
+	JsonbValue	v;
+	JsonbIteratorToken tok;
+	bool		need_comma = false;
+
+	while ((tok = JsonbIteratorNext(&it, &v, false)) != WJB_DONE)
+	{
+		switch (tok)
+		{
+			case WJB_BEGIN_OBJECT:
+			case WJB_BEGIN_ARRAY:
+				if (need_comma)
+					appendStringInfoChar(buf, ',');
+				appendStringInfoChar(buf, tok == WJB_BEGIN_OBJECT ? '{' : '[');
+				need_comma = false;
+				break;
+			case WJB_END_OBJECT:
+			case WJB_END_ARRAY:
+				appendStringInfoChar(buf, tok == WJB_END_OBJECT ? '}' : ']');
+				need_comma = true;
+				break;
+			case WJB_KEY:
+				if (need_comma)
+					appendStringInfoChar(buf, ',');
+				write_jsonb_scalar(buf, &v);
+				appendStringInfoChar(buf, ':');
+				need_comma = false;
+				break;
+			case WJB_ELEM:
+				if (need_comma)
+					appendStringInfoChar(buf, ',');
+				/* FALLTHROUGH */
+			case WJB_VALUE:
+				write_jsonb_scalar(buf, &v);
+				need_comma = true;
+				break;
+			default:
+				elog(ERROR, "unexpected jsonb iterator token %d", (int) tok);
+		}
+	}
+}
+
+static void
+write_key(StringInfo buf, const char *key)
+{
+	appendStringInfoString(buf, ",\"");
+	appendStringInfoString(buf, key);
+	appendStringInfoString(buf, "\":");
+}
+
+static void
+write_string_field(StringInfo buf, const char *key, const CrString *s)
+{
+	write_key(buf, key);
+	cr_escape_json(buf, s->data, s->len);
+}
+
+/* The canonical JSON text: compact, keys in table order, UTC timestamps. */
+void
+cr_write_text(StringInfo buf, const CrView *v)
+{
+	Jsonb	   *vars = cr_view_variables(v);
+
+	appendStringInfoString(buf, "{\"batch_id\":");
+	cr_escape_json(buf, v->batch_id.data, v->batch_id.len);
+	write_string_field(buf, "reference_id", &v->reference_id);
+	write_string_field(buf, "target", &v->target);
+	write_key(buf, "request_variables");
+	cr_write_jsonb_compact(buf, &vars->root);
+	pfree(vars);
+	if (v->flags & CR_F_STATUS)
+	{
+		write_key(buf, "request_status");
+		appendStringInfo(buf, "\"%s\"", cr_status_names[v->status]);
+	}
+	if (v->flags & CR_F_SID)
+		write_string_field(buf, "call_manager_sid", &v->call_manager_sid);
+	else if (v->flags & CR_F_SID_NULL)
+		appendStringInfoString(buf, ",\"call_manager_sid\":null");
+	if (v->flags & CR_F_CREATED)
+	{
+		write_key(buf, "created_at");
+		appendStringInfoChar(buf, '"');
+		cr_write_timestamp(buf, v->created_at);
+		appendStringInfoChar(buf, '"');
+	}
+	if (v->flags & CR_F_SENT)
+	{
+		write_key(buf, "sent_at");
+		appendStringInfoChar(buf, '"');
+		cr_write_timestamp(buf, v->sent_at);
+		appendStringInfoChar(buf, '"');
+	}
+	else if (v->flags & CR_F_SENT_NULL)
+		appendStringInfoString(buf, ",\"sent_at\":null");
+	appendStringInfo(buf, ",\"attempt_count\":%d", v->attempt_count);
+	if (v->flags & CR_F_SESSION)
+		appendStringInfo(buf, ",\"session_id\":" INT64_FORMAT, v->session_id);
+	else if (v->flags & CR_F_SESSION_NULL)
+		appendStringInfoString(buf, ",\"session_id\":null");
+	if (v->flags & CR_F_CONV)
+		appendStringInfo(buf, ",\"conversation_id\":" INT64_FORMAT, v->conversation_id);
+	else if (v->flags & CR_F_CONV_NULL)
+		appendStringInfoString(buf, ",\"conversation_id\":null");
+	appendStringInfoChar(buf, '}');
+}

@@ -1,0 +1,97 @@
+# Shared shell helpers: install build dependencies, build and install the
+# extension, and run a throwaway PostgreSQL cluster.
+#
+# Source this file from bash.  The cluster listens only on a Unix socket in
+# a fresh temporary directory and is stopped on exit, even after a failure.
+# As root, the server runs as the "postgres" user, because PostgreSQL
+# refuses to run as root.
+
+set -euo pipefail
+
+CR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+CR_PG_MAJOR=${CR_PG_MAJOR:-15}
+export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/$CR_PG_MAJOR/bin/pg_config}
+
+cr_log() { printf '==> %s\n' "$*" >&2; }
+
+# Run a command with root privileges (directly as root, else through sudo).
+cr_as_root() {
+	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Run a command as the user that owns the cluster.
+cr_as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Install what the build and the tests need, only when it is missing.
+cr_ensure_deps() {
+	local pkgs=()
+	[ -x "$PG_CONFIG" ] && [ -f "$("$PG_CONFIG" --pgxs 2>/dev/null || echo /nonexistent)" ] ||
+		pkgs+=("postgresql-server-dev-$CR_PG_MAJOR")
+	[ -x "/usr/lib/postgresql/$CR_PG_MAJOR/bin/initdb" ] || pkgs+=("postgresql-$CR_PG_MAJOR")
+	command -v make >/dev/null || pkgs+=(make)
+	command -v gcc >/dev/null || pkgs+=(gcc)
+	command -v python3 >/dev/null || pkgs+=(python3)
+	if [ "${#pkgs[@]}" -gt 0 ]; then
+		cr_log "installing ${pkgs[*]}"
+		cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+		cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}"
+	fi
+}
+
+# Build with every warning fatal, then install into the server's directories.
+cr_build_install() {
+	cr_log "building comm_result against $("$PG_CONFIG" --version)"
+	make -C "$CR_ROOT" -s clean >/dev/null
+	make -C "$CR_ROOT" -s PG_CONFIG="$PG_CONFIG" COPT="${COPT:--Werror}"
+	cr_as_root make -C "$CR_ROOT" -s PG_CONFIG="$PG_CONFIG" install
+}
+
+cr_cluster_stop() {
+	if [ -n "${CR_PGDATA:-}" ] && [ -f "$CR_PGDATA/postmaster.pid" ]; then
+		cr_as_pg "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -m fast -w -t 60 stop >/dev/null 2>&1 ||
+			cr_as_pg "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
+	fi
+	if [ -n "${CR_TMP:-}" ] && [ -d "$CR_TMP" ]; then
+		rm -rf "$CR_TMP"
+	fi
+	CR_PGDATA=
+	CR_TMP=
+}
+
+# Start a cluster; extra arguments are "-c name=value" server settings.
+# Exports PGHOST, PGPORT, PGUSER and PGDATABASE for psql and pg_regress.
+cr_cluster_start() {
+	CR_PGBIN=$("$PG_CONFIG" --bindir)
+	CR_TMP=$(mktemp -d /tmp/comm_result.XXXXXX)
+	trap cr_cluster_stop EXIT
+	trap 'exit 130' INT TERM
+	chmod 755 "$CR_TMP"
+	CR_PGDATA=$CR_TMP/data
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$CR_TMP"
+		CR_PGUSER=postgres
+	else
+		CR_PGUSER=$(id -un)
+	fi
+	cr_log "starting a throwaway cluster in $CR_TMP"
+	cr_as_pg "$CR_PGBIN/initdb" -D "$CR_PGDATA" -U "$CR_PGUSER" --auth=trust \
+		--encoding=UTF8 --locale=C.UTF-8 >"$CR_TMP/initdb.log" 2>&1 || {
+		cat "$CR_TMP/initdb.log" >&2
+		return 1
+	}
+	cr_as_pg "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -w -t 120 -l "$CR_TMP/server.log" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$CR_TMP' -p 54329 $*" start >/dev/null || {
+		cat "$CR_TMP/server.log" >&2
+		return 1
+	}
+	export PGHOST=$CR_TMP PGPORT=54329 PGUSER=$CR_PGUSER PGDATABASE=postgres
+}
+
+# A directory the server can read and write, for server-side COPY files.
+cr_server_dir() {
+	local d=$CR_TMP/files
+	cr_as_pg mkdir -p "$d"
+	echo "$d"
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test of comm_result: builds with -Werror, installs, starts a
+# throwaway cluster and runs the pg_regress suite (sql_tests/ against
+# expected/).  Works as root or as a user with sudo on Debian 12.
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+
+cr_ensure_deps
+cr_build_install
+cr_cluster_start
+cd "$CR_ROOT"
+status=0
+make -s PG_CONFIG="$PG_CONFIG" installcheck || status=$?
+if [ "$status" -ne 0 ] && [ -f regression.diffs ]; then
+	cat regression.diffs
+fi
+if grep -E 'PANIC|TRAP:|terminated by signal' "$CR_TMP/server.log"; then
+	echo "the server log shows a crash" >&2
+	status=1
+fi
+exit "$status"
