@@ -15,3 +15,6 @@ EXTRA_CLEAN = results regression.diffs regression.out
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# Every object depends on every header: the headers are few and small.
+$(OBJS): $(wildcard src/*.h)

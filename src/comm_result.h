@@ -86,6 +86,7 @@ typedef struct CrString
  */
 typedef struct CrFields
 {
+	uint32		seen;			/* bit per CrField given in the input */
 	uint16		flags;
 	bool		has_batch_id;
 	bool		has_reference_id;
@@ -141,11 +142,12 @@ typedef enum CrJsonKind
 	CRJ_ARRAY
 } CrJsonKind;
 
-extern CrField cr_field_lookup(const char *key, int len, uint32 *seen,
+extern CrField cr_field_lookup(const char *key, int len, CrFields *f,
 							   CrErrors *errs);
 extern void cr_field_set(CrFields *f, CrField field, CrJsonKind kind,
 						 const char *str, int len, CrErrors *errs);
-extern void cr_field_type_error(CrField field, CrJsonKind found, CrErrors *errs);
+extern void cr_field_type_error(CrField field, CrJsonKind found,
+								const char *str, int len, CrErrors *errs);
 
 /* cr_build.c: the one validating, canonicalising builder */
 extern struct varlena *cr_build(const CrFields *f, CrErrors *errs);

@@ -110,7 +110,7 @@ check_fields(const CrFields *f, CrErrors *errs)
 	const char *why = NULL;
 
 	for (int i = 0; i < lengthof(has); i++)
-		if (!has[i])
+		if (!has[i] && !(f->seen & (1U << i)))
 			cr_error(errs, ERRCODE_INVALID_TEXT_REPRESENTATION, (CrField) i,
 					 psprintf("comm_result field \"%s\" is missing",
 							  cr_field_names[i]),
@@ -131,7 +131,7 @@ check_fields(const CrFields *f, CrErrors *errs)
 						  cr_quote(f->target.data, f->target.len), why),
 				 pstrdup("Write a phone number such as +15125551234 or an e-mail address such as user@example.com."));
 	if (f->has_variables && jsonb_kind(f->variables) != CRJ_OBJECT)
-		cr_field_type_error(CRF_VARIABLES, jsonb_kind(f->variables), errs);
+		cr_field_type_error(CRF_VARIABLES, jsonb_kind(f->variables), NULL, 0, errs);
 	if ((f->flags & CR_F_STATUS) && (f->status < 0 || f->status >= CR_STATUS_COUNT))
 		cr_error(errs, ERRCODE_INVALID_PARAMETER_VALUE, CRF_STATUS,
 				 psprintf("comm_result field \"request_status\" has an unknown status"),

@@ -48,14 +48,14 @@ known_fields_hint(void)
  * caller then skips the key's value.
  */
 CrField
-cr_field_lookup(const char *key, int len, uint32 *seen, CrErrors *errs)
+cr_field_lookup(const char *key, int len, CrFields *f, CrErrors *errs)
 {
 	for (int i = 0; i < CRF_COUNT; i++)
 	{
 		if ((int) strlen(cr_field_names[i]) == len &&
 			memcmp(cr_field_names[i], key, len) == 0)
 		{
-			if (*seen & (1U << i))
+			if (f->seen & (1U << i))
 			{
 				cr_error(errs, ERRCODE_INVALID_TEXT_REPRESENTATION, i,
 						 psprintf("duplicate comm_result field \"%s\"",
@@ -64,7 +64,7 @@ cr_field_lookup(const char *key, int len, uint32 *seen, CrErrors *errs)
 						 NULL);
 				return CRF_NONE;
 			}
-			*seen |= 1U << i;
+			f->seen |= 1U << i;
 			return (CrField) i;
 		}
 	}
@@ -74,13 +74,17 @@ cr_field_lookup(const char *key, int len, uint32 *seen, CrErrors *errs)
 	return CRF_NONE;
 }
 
+/* str is the scalar's text, shown in DETAIL; NULL for containers and null. */
 void
-cr_field_type_error(CrField field, CrJsonKind found, CrErrors *errs)
+cr_field_type_error(CrField field, CrJsonKind found, const char *str, int len,
+					CrErrors *errs)
 {
 	cr_error(errs, ERRCODE_INVALID_TEXT_REPRESENTATION, field,
 			 psprintf("comm_result field \"%s\" must be %s",
 					  cr_field_names[field], field_expects[field]),
-			 psprintf("Found %s.", kind_names[found]), NULL);
+			 str ? psprintf("Found %s: %s.", kind_names[found], cr_quote(str, len)) :
+			 psprintf("Found %s.", kind_names[found]),
+			 NULL);
 }
 
 static void
@@ -195,7 +199,7 @@ cr_field_set(CrFields *f, CrField field, CrJsonKind kind,
 				 field == CRF_ATTEMPTS)
 			 /* not nullable: null reads as absent */ ;
 		else
-			cr_field_type_error(field, kind, errs);
+			cr_field_type_error(field, kind, NULL, 0, errs);
 		return;
 	}
 
@@ -279,5 +283,7 @@ cr_field_set(CrFields *f, CrField field, CrJsonKind kind,
 		default:
 			break;
 	}
-	cr_field_type_error(field, kind, errs);
+	cr_field_type_error(field, kind,
+						(kind == CRJ_STRING || kind == CRJ_NUMBER) ? str : NULL,
+						len, errs);
 }

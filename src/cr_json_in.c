@@ -20,7 +20,6 @@ typedef struct CrJsonParse
 	bool		not_object;		/* the input is not an object: ignore the rest */
 	int			depth;			/* containers open */
 	CrField		cur;			/* field whose value comes next at depth 1 */
-	uint32		seen;			/* fields met so far */
 	int			vars_depth;		/* depth of the variables object, 0 outside */
 	JsonbParseState *vstate;
 } CrJsonParse;
@@ -53,7 +52,7 @@ not_object(CrJsonParse *s, CrJsonKind found)
 
 	s->not_object = true;
 	if (s->vars_only)
-		cr_field_type_error(CRF_VARIABLES, found, s->errs);
+		cr_field_type_error(CRF_VARIABLES, found, NULL, 0, s->errs);
 	else
 		cr_error(s->errs, ERRCODE_INVALID_TEXT_REPRESENTATION, CRF_NONE,
 				 pstrdup("invalid input syntax for type comm_result"),
@@ -112,7 +111,7 @@ on_object_start(void *state)
 		pushJsonbValue(&s->vstate, WJB_BEGIN_OBJECT, NULL);
 	}
 	else if (s->depth == 1 && s->cur != CRF_NONE)
-		cr_field_type_error(s->cur, CRJ_OBJECT, s->errs);
+		cr_field_type_error(s->cur, CRJ_OBJECT, NULL, 0, s->errs);
 	s->depth++;
 	JSON_ACTION_RETURN(ACTION_OK(s));
 }
@@ -160,7 +159,7 @@ on_array_start(void *state)
 	if (s->vars_depth)
 		pushJsonbValue(&s->vstate, WJB_BEGIN_ARRAY, NULL);
 	else if (s->depth == 1 && s->cur != CRF_NONE)
-		cr_field_type_error(s->cur, CRJ_ARRAY, s->errs);
+		cr_field_type_error(s->cur, CRJ_ARRAY, NULL, 0, s->errs);
 	s->depth++;
 	JSON_ACTION_RETURN(ACTION_OK(s));
 }
@@ -188,7 +187,7 @@ on_field_start(void *state, char *fname, bool isnull)
 	if (s->vars_depth)
 		push_string(s, WJB_KEY, fname);
 	else if (s->depth == 1)
-		s->cur = cr_field_lookup(fname, (int) strlen(fname), &s->seen, s->errs);
+		s->cur = cr_field_lookup(fname, (int) strlen(fname), s->f, s->errs);
 	JSON_ACTION_RETURN(ACTION_OK(s));
 }
 

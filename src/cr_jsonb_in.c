@@ -40,7 +40,6 @@ cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f, CrErrors *errs)
 	JsonbIterator *it;
 	JsonbValue	v;
 	JsonbIteratorToken tok;
-	uint32		seen = 0;
 	CrField		cur = CRF_NONE;
 
 	if (!JsonContainerIsObject(jc) || JsonContainerIsScalar(jc))
@@ -61,7 +60,7 @@ cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f, CrErrors *errs)
 
 		if (tok == WJB_KEY)
 		{
-			cur = cr_field_lookup(v.val.string.val, v.val.string.len, &seen, errs);
+			cur = cr_field_lookup(v.val.string.val, v.val.string.len, f, errs);
 			continue;
 		}
 		if (tok != WJB_VALUE || cur == CRF_NONE)

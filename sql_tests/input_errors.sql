@@ -1,0 +1,91 @@
+-- Malformed input: every error carries a documented SQLSTATE, names the
+-- field, and shows the offending value in DETAIL.
+
+CREATE FUNCTION pg_temp.try(input text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  detail text;
+BEGIN
+  PERFORM input::comm_result;
+  RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+  GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
+  RETURN SQLSTATE || ' ' || SQLERRM || coalesce(' | ' || nullif(detail, ''), '');
+END $$;
+
+-- Full messages, with DETAIL and HINT, for each kind of problem.
+SELECT 'not json'::comm_result;
+SELECT '{"batch_id":"b"} trailing'::comm_result;
+SELECT '{"batch_id":"b",}'::comm_result;
+SELECT '[]'::comm_result;
+SELECT '"a string"'::comm_result;
+SELECT 'null'::comm_result;
+SELECT ''::comm_result;
+SELECT '{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"status":"PENDING"}'::comm_result;
+SELECT '{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"batch_id":"c"}'::comm_result;
+SELECT '{"batch_id":"b","reference_id":"r","request_variables":{}}'::comm_result;
+SELECT '{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"request_status":"DELIVERED"}'::comm_result;
+SELECT '{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"request_status":"completed"}'::comm_result;
+SELECT '{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{"a":"\u0000"}}'::comm_result;
+SELECT '{"batch_id":"\u0000","reference_id":"r","target":"5550100","request_variables":{}}'::comm_result;
+
+-- Required fields: missing, null, blank, wrong JSON type.
+SELECT pg_temp.try(t) FROM (VALUES
+  ('{"reference_id":"r","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"b","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"r","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100"}'),
+  ('{}'),
+  ('{"batch_id":null,"reference_id":"r","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":null,"target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"r","target":null,"request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":null}'),
+  ('{"batch_id":"","reference_id":"r","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":" \t\n","reference_id":"r","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"  ","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"r","target":"","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"call_manager_sid":""}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"call_manager_sid":"   "}'),
+  ('{"batch_id":20250117,"reference_id":"r","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":true,"target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"r","target":["5550100"],"request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":[]}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":"{}"}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"call_manager_sid":12}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"request_status":1}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"created_at":{"t":1}}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"sent_at":1704067200}')
+) v(t);
+
+-- Unknown and duplicate keys, at the top level and inside request_variables.
+SELECT pg_temp.try(t) FROM (VALUES
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"extra":1}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"Batch_Id":"b"}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"reference_id":"r"}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{"a":1,"a":1}}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{"n":{"a":1,"b":2,"a":3}}}'),
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{"a":{"k":1},"b":{"k":1}}}')
+) v(t);
+
+-- Malformed JSON never gets past the parser.
+SELECT pg_temp.try(t) FROM (VALUES
+  ('{'), ('{"batch_id"'), ('{"batch_id":}'), ('{"batch_id":"b" "reference_id":"r"}'),
+  ('{''batch_id'':''b''}'), ('{batch_id:"b"}'), ('{"batch_id":"b\x"}'),
+  ('{"batch_id":"\ud800"}'), ('{"a":1}{"b":2}'), ('{"a":NaN}'), ('{"a":01}'),
+  ('{"a":"unterminated}')
+) v(t);
+
+-- The value in DETAIL is cut when long.
+SELECT format('{"batch_id":"b","reference_id":"r","target":"%s","request_variables":{}}', repeat('x', 300))::comm_result;
+SELECT format('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"%s":1}', repeat('é', 100))::comm_result;
+
+-- comm_result_is_valid never raises; comm_result_errors lists every problem.
+SELECT comm_result_is_valid(t) FROM (VALUES
+  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"b","reference_id":"r","target":"55501","request_variables":{}}'),
+  ('not json'), ('[]'), ('')
+) v(t);
+SELECT comm_result_is_valid(NULL) IS NULL AS strict;
+SELECT * FROM comm_result_errors('{"batch_id":" ","target":"x","request_variables":[],"request_status":"DELIVERED","created_at":"2024-01-01","sent_at":"2024-02-30T00:00:00Z","attempt_count":1.5,"session_id":-1,"conversation_id":"7","extra":{"a":1}}');
+SELECT * FROM comm_result_errors('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{}}');
+SELECT * FROM comm_result_errors('{"batch_id":"b",');
+SELECT * FROM comm_result_errors('{"batch_id":"\u0000"}');
