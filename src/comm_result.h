@@ -211,6 +211,7 @@ typedef struct CrView
 
 /* cr_layout.c */
 extern void cr_view(const struct varlena *value, CrView *view);
+extern void cr_view_header(const struct varlena *value, CrView *view);
 extern Jsonb *cr_view_variables(const CrView *view);
 extern void cr_write_text(StringInfo buf, const CrView *view);
 extern void cr_write_jsonb_compact(StringInfo buf, JsonbContainer *jc);

@@ -33,10 +33,16 @@ PG_FUNCTION_INFO_V1(comm_result_target_kind);
 PG_FUNCTION_INFO_V1(comm_result_request_variable);
 PG_FUNCTION_INFO_V1(comm_result_fields);
 
-/* Each accessor decodes the header once; VIEW_ARG names the view. */
+/*
+ * Each accessor detoasts its argument once and decodes what it needs:
+ * VIEW_ARG the whole layout, HEADER_ARG only the fixed-size part.
+ */
 #define VIEW_ARG(v) \
 	CrView		v; \
 	cr_view(PG_GETARG_COMM_RESULT(0), &(v))
+#define HEADER_ARG(v) \
+	CrView		v; \
+	cr_view_header(PG_GETARG_COMM_RESULT(0), &(v))
 
 static Datum
 string_datum(const CrString *s)
@@ -75,7 +81,7 @@ comm_result_request_variables(PG_FUNCTION_ARGS)
 Datum
 comm_result_request_status(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
+	HEADER_ARG(v);
 	if (!(v.flags & CR_F_STATUS))
 		PG_RETURN_NULL();
 	PG_RETURN_COMM_STATUS(v.status);
@@ -93,7 +99,7 @@ comm_result_call_manager_sid(PG_FUNCTION_ARGS)
 Datum
 comm_result_created_at(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
+	HEADER_ARG(v);
 	if (!(v.flags & CR_F_CREATED))
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(v.created_at);
@@ -102,7 +108,7 @@ comm_result_created_at(PG_FUNCTION_ARGS)
 Datum
 comm_result_sent_at(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
+	HEADER_ARG(v);
 	if (!(v.flags & CR_F_SENT))
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(v.sent_at);
@@ -111,14 +117,14 @@ comm_result_sent_at(PG_FUNCTION_ARGS)
 Datum
 comm_result_attempt_count(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
+	HEADER_ARG(v);
 	PG_RETURN_INT32(v.attempt_count);
 }
 
 Datum
 comm_result_session_id(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
+	HEADER_ARG(v);
 	if (!(v.flags & CR_F_SESSION))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(v.session_id);
@@ -127,7 +133,7 @@ comm_result_session_id(PG_FUNCTION_ARGS)
 Datum
 comm_result_conversation_id(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
+	HEADER_ARG(v);
 	if (!(v.flags & CR_F_CONV))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(v.conversation_id);

@@ -6,6 +6,7 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
 #include "utils/errcodes.h"
 
 #include "comm_result.h"
@@ -71,6 +72,9 @@ cr_field_lookup(const char *key, int len, CrFields *f, CrErrors *errs)
 	cr_error(errs, ERRCODE_INVALID_TEXT_REPRESENTATION, CRF_NONE,
 			 psprintf("unknown comm_result field %s", cr_quote(key, len)),
 			 NULL, known_fields_hint());
+	/* comm_result_errors shows the unknown key itself as the field */
+	((CrError *) llast(errs->errors))->field =
+		pnstrdup(key, pg_mbcliplen(key, len, NAMEDATALEN));
 	return CRF_NONE;
 }
 

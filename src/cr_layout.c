@@ -45,18 +45,16 @@ get_varint(const char *p, const char *end, uint32 *out)
 }
 
 /*
- * Decode the fixed part and the string lengths; nothing is copied.  The
- * bounds checks only guard against on-disk corruption: every value was
- * made by cr_build.
+ * Decode the header and the fixed-size fields, and return where the string
+ * lengths start.  The bounds checks only guard against on-disk corruption:
+ * every value was made by cr_build.
  */
-void
-cr_view(const struct varlena *value, CrView *v)
+static const char *
+view_fixed(const struct varlena *value, CrView *v, const char **endp)
 {
 	const char *p = VARDATA_ANY(value);
 	const char *end = p + VARSIZE_ANY_EXHDR(value);
-	CrString   *strings[4];
-	int			nstrings = 3;
-	uint32		len;
+	uint16		flags;
 
 	if (end - p < CR_HEADER_SIZE || p[0] != CR_FORMAT_VERSION)
 		ereport(ERROR,
@@ -65,24 +63,24 @@ cr_view(const struct varlena *value, CrView *v)
 				 errdetail("Version %d is not known to this build of comm_result.",
 						   end - p < 1 ? -1 : (int) (uint8) p[0])));
 	v->status = (uint8) p[1];
-	memcpy(&v->flags, p + 2, sizeof(uint16));
+	memcpy(&flags, p + 2, sizeof(uint16));
+	v->flags = flags;
 	p += CR_HEADER_SIZE;
-	if ((v->flags & ~CR_F_ALL) || v->status >= CR_STATUS_COUNT)
+	if ((flags & ~CR_F_ALL) || v->status >= CR_STATUS_COUNT ||
+		end - p < ((flags & CR_F_ATTEMPTS) ? 4 : 0) +
+		8 * (!!(flags & CR_F_CREATED) + !!(flags & CR_F_SENT) +
+			 !!(flags & CR_F_SESSION) + !!(flags & CR_F_CONV)))
 		corrupted();
 
-	if (end - p < ((v->flags & CR_F_ATTEMPTS) ? 4 : 0) +
-		8 * (!!(v->flags & CR_F_CREATED) + !!(v->flags & CR_F_SENT) +
-			 !!(v->flags & CR_F_SESSION) + !!(v->flags & CR_F_CONV)))
-		corrupted();
 	v->attempt_count = 0;
-	if (v->flags & CR_F_ATTEMPTS)
+	if (flags & CR_F_ATTEMPTS)
 	{
 		memcpy(&v->attempt_count, p, 4);
 		p += 4;
 	}
 #define CR_READ_FIXED(flag, dst) \
 	do { \
-		if (v->flags & (flag)) { memcpy(&(dst), p, 8); p += 8; } \
+		if (flags & (flag)) { memcpy(&(dst), p, 8); p += 8; } \
 		else (dst) = 0; \
 	} while (0)
 	CR_READ_FIXED(CR_F_CREATED, v->created_at);
@@ -90,6 +88,28 @@ cr_view(const struct varlena *value, CrView *v)
 	CR_READ_FIXED(CR_F_SESSION, v->session_id);
 	CR_READ_FIXED(CR_F_CONV, v->conversation_id);
 #undef CR_READ_FIXED
+	*endp = end;
+	return p;
+}
+
+/* Only the status, flags and fixed-size fields: what most accessors need. */
+void
+cr_view_header(const struct varlena *value, CrView *v)
+{
+	const char *end;
+
+	(void) view_fixed(value, v, &end);
+}
+
+/* Everything; the strings and variables point into the value. */
+void
+cr_view(const struct varlena *value, CrView *v)
+{
+	const char *end;
+	const char *p = view_fixed(value, v, &end);
+	CrString   *strings[4];
+	int			nstrings = 3;
+	uint32		len;
 
 	strings[0] = &v->batch_id;
 	strings[1] = &v->reference_id;
