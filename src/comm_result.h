@@ -160,6 +160,7 @@ extern Jsonb *cr_parse_json_object(const char *json, size_t len,
 /* cr_jsonb_in.c */
 extern void cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f,
 								 CrErrors *errs);
+extern CrJsonKind cr_jsonb_value_kind(JsonbValue *v);
 
 /* cr_io.c */
 extern struct varlena *cr_from_text(const char *str, size_t len,
@@ -211,7 +212,8 @@ typedef struct CrView
 
 /* cr_layout.c */
 extern void cr_view(const struct varlena *value, CrView *view);
-extern void cr_view_header(const struct varlena *value, CrView *view);
+extern int	cr_read_status(const struct varlena *value);
+extern bool cr_read_fixed(const struct varlena *value, uint16 flag, void *out);
 extern Jsonb *cr_view_variables(const CrView *view);
 extern void cr_write_text(StringInfo buf, const CrView *view);
 extern void cr_write_jsonb_compact(StringInfo buf, JsonbContainer *jc);

@@ -34,15 +34,12 @@ PG_FUNCTION_INFO_V1(comm_result_request_variable);
 PG_FUNCTION_INFO_V1(comm_result_fields);
 
 /*
- * Each accessor detoasts its argument once and decodes what it needs:
- * VIEW_ARG the whole layout, HEADER_ARG only the fixed-size part.
+ * Each accessor detoasts its argument once.  The string accessors decode
+ * the layout with VIEW_ARG; the fixed-size ones read just their field.
  */
 #define VIEW_ARG(v) \
 	CrView		v; \
 	cr_view(PG_GETARG_COMM_RESULT(0), &(v))
-#define HEADER_ARG(v) \
-	CrView		v; \
-	cr_view_header(PG_GETARG_COMM_RESULT(0), &(v))
 
 static Datum
 string_datum(const CrString *s)
@@ -81,10 +78,11 @@ comm_result_request_variables(PG_FUNCTION_ARGS)
 Datum
 comm_result_request_status(PG_FUNCTION_ARGS)
 {
-	HEADER_ARG(v);
-	if (!(v.flags & CR_F_STATUS))
+	int			status = cr_read_status(PG_GETARG_COMM_RESULT(0));
+
+	if (status < 0)
 		PG_RETURN_NULL();
-	PG_RETURN_COMM_STATUS(v.status);
+	PG_RETURN_COMM_STATUS(status);
 }
 
 Datum
@@ -99,44 +97,50 @@ comm_result_call_manager_sid(PG_FUNCTION_ARGS)
 Datum
 comm_result_created_at(PG_FUNCTION_ARGS)
 {
-	HEADER_ARG(v);
-	if (!(v.flags & CR_F_CREATED))
+	TimestampTz		v;
+
+	if (!cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_CREATED, &v))
 		PG_RETURN_NULL();
-	PG_RETURN_TIMESTAMPTZ(v.created_at);
+	PG_RETURN_TIMESTAMPTZ(v);
 }
 
 Datum
 comm_result_sent_at(PG_FUNCTION_ARGS)
 {
-	HEADER_ARG(v);
-	if (!(v.flags & CR_F_SENT))
+	TimestampTz		v;
+
+	if (!cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_SENT, &v))
 		PG_RETURN_NULL();
-	PG_RETURN_TIMESTAMPTZ(v.sent_at);
+	PG_RETURN_TIMESTAMPTZ(v);
 }
 
 Datum
 comm_result_attempt_count(PG_FUNCTION_ARGS)
 {
-	HEADER_ARG(v);
-	PG_RETURN_INT32(v.attempt_count);
+	int32		v = 0;
+
+	(void) cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_ATTEMPTS, &v);
+	PG_RETURN_INT32(v);
 }
 
 Datum
 comm_result_session_id(PG_FUNCTION_ARGS)
 {
-	HEADER_ARG(v);
-	if (!(v.flags & CR_F_SESSION))
+	int64		v;
+
+	if (!cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_SESSION, &v))
 		PG_RETURN_NULL();
-	PG_RETURN_INT64(v.session_id);
+	PG_RETURN_INT64(v);
 }
 
 Datum
 comm_result_conversation_id(PG_FUNCTION_ARGS)
 {
-	HEADER_ARG(v);
-	if (!(v.flags & CR_F_CONV))
+	int64		v;
+
+	if (!cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_CONV, &v))
 		PG_RETURN_NULL();
-	PG_RETURN_INT64(v.conversation_id);
+	PG_RETURN_INT64(v);
 }
 
 static const char *

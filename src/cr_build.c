@@ -89,17 +89,7 @@ jsonb_kind(Jsonb *jb)
 	if (!JB_ROOT_IS_SCALAR(jb))
 		return JB_ROOT_IS_OBJECT(jb) ? CRJ_OBJECT : CRJ_ARRAY;
 	JsonbExtractScalar(&jb->root, &v);
-	switch (v.type)
-	{
-		case jbvString:
-			return CRJ_STRING;
-		case jbvNumeric:
-			return CRJ_NUMBER;
-		case jbvBool:
-			return CRJ_BOOL;
-		default:
-			return CRJ_NULL;
-	}
+	return cr_jsonb_value_kind(&v);
 }
 
 static void

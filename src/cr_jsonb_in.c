@@ -13,8 +13,8 @@
 
 #include "comm_result.h"
 
-static CrJsonKind
-value_kind(JsonbValue *v)
+CrJsonKind
+cr_jsonb_value_kind(JsonbValue *v)
 {
 	switch (v->type)
 	{
@@ -68,7 +68,7 @@ cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f, CrErrors *errs)
 		if (CR_DONE(errs))
 			return;
 
-		kind = value_kind(&v);
+		kind = cr_jsonb_value_kind(&v);
 		if (cur == CRF_VARIABLES && kind == CRJ_OBJECT)
 		{
 			f->variables = JsonbValueToJsonb(&v);

@@ -49,6 +49,8 @@ get_varint(const char *p, const char *end, uint32 *out)
  * lengths start.  The bounds checks only guard against on-disk corruption:
  * every value was made by cr_build.
  */
+static void check_version(const char *p, Size len);
+
 static const char *
 view_fixed(const struct varlena *value, CrView *v, const char **endp)
 {
@@ -56,12 +58,7 @@ view_fixed(const struct varlena *value, CrView *v, const char **endp)
 	const char *end = p + VARSIZE_ANY_EXHDR(value);
 	uint16		flags;
 
-	if (end - p < CR_HEADER_SIZE || p[0] != CR_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("comm_result value has an unknown storage format version"),
-				 errdetail("Version %d is not known to this build of comm_result.",
-						   end - p < 1 ? -1 : (int) (uint8) p[0])));
+	check_version(p, end - p);
 	v->status = (uint8) p[1];
 	memcpy(&flags, p + 2, sizeof(uint16));
 	v->flags = flags;
@@ -92,13 +89,76 @@ view_fixed(const struct varlena *value, CrView *v, const char **endp)
 	return p;
 }
 
-/* Only the status, flags and fixed-size fields: what most accessors need. */
-void
-cr_view_header(const struct varlena *value, CrView *v)
+/* The fixed-size fields in stored order. */
+static const struct
 {
-	const char *end;
+	uint16		flag;
+	int			size;
+}			fixed_fields[] = {
+	{CR_F_ATTEMPTS, 4}, {CR_F_CREATED, 8}, {CR_F_SENT, 8}, {CR_F_SESSION, 8},
+	{CR_F_CONV, 8}
+};
 
-	(void) view_fixed(value, v, &end);
+static void
+check_version(const char *p, Size len)
+{
+	if (len < CR_HEADER_SIZE || p[0] != CR_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("comm_result value has an unknown storage format version"),
+				 errdetail("Version %d is not known to this build of comm_result.",
+						   len < 1 ? -1 : (int) (uint8) p[0])));
+}
+
+/*
+ * request_status alone, or -1 when absent: the fast path for status
+ * filters, which read nothing else.
+ */
+int
+cr_read_status(const struct varlena *value)
+{
+	const char *p = VARDATA_ANY(value);
+	uint16		flags;
+
+	check_version(p, VARSIZE_ANY_EXHDR(value));
+	memcpy(&flags, p + 2, sizeof(flags));
+	if (!(flags & CR_F_STATUS))
+		return -1;
+	if ((uint8) p[1] >= CR_STATUS_COUNT)
+		corrupted();
+	return (uint8) p[1];
+}
+
+/*
+ * One fixed-size field (flag is its CR_F_* bit) copied to out, skipping
+ * only the fields stored before it.  False when the field is absent.
+ */
+bool
+cr_read_fixed(const struct varlena *value, uint16 flag, void *out)
+{
+	const char *p = VARDATA_ANY(value);
+	Size		len = VARSIZE_ANY_EXHDR(value);
+	Size		off = CR_HEADER_SIZE;
+	uint16		flags;
+
+	check_version(p, len);
+	memcpy(&flags, p + 2, sizeof(flags));
+	if (!(flags & flag))
+		return false;
+	for (int i = 0; i < lengthof(fixed_fields); i++)
+	{
+		if (fixed_fields[i].flag == flag)
+		{
+			if (off + fixed_fields[i].size > len)
+				corrupted();
+			memcpy(out, p + off, fixed_fields[i].size);
+			return true;
+		}
+		if (flags & fixed_fields[i].flag)
+			off += fixed_fields[i].size;
+	}
+	elog(ERROR, "0x%04x is not a fixed-size comm_result field", flag);
+	return false;				/* keep compiler quiet */
 }
 
 /* Everything; the strings and variables point into the value. */
