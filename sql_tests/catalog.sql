@@ -1,6 +1,7 @@
 -- Every object of the extension is labelled and commented: functions are
 -- IMMUTABLE and PARALLEL SAFE, STRICT unless they take NULL on purpose
--- (the constructor), and each object has a COMMENT.
+-- (the constructor), and each object has a COMMENT.  The binary send and
+-- receive functions are STABLE: they convert to and from client_encoding.
 
 WITH objs AS (
   SELECT classid, objid FROM pg_depend

@@ -42,6 +42,9 @@ SELECT pg_temp.try(t) FROM (VALUES
   ('{"batch_id":"","reference_id":"r","target":"5550100","request_variables":{}}'),
   ('{"batch_id":" \t\n","reference_id":"r","target":"5550100","request_variables":{}}'),
   ('{"batch_id":"b","reference_id":"  ","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"\u00a0\u3000","reference_id":"r","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"\u200b\ufeff","reference_id":"r","target":"5550100","request_variables":{}}'),
+  ('{"batch_id":"\u0001\u007f","reference_id":"r","target":"5550100","request_variables":{}}'),
   ('{"batch_id":"b","reference_id":"r","target":"","request_variables":{}}'),
   ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"call_manager_sid":""}'),
   ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"call_manager_sid":"   "}'),
@@ -89,3 +92,13 @@ SELECT * FROM comm_result_errors('{"batch_id":" ","target":"x","request_variable
 SELECT * FROM comm_result_errors('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{}}');
 SELECT * FROM comm_result_errors('{"batch_id":"b",');
 SELECT * FROM comm_result_errors('{"batch_id":"\u0000"}');
+
+-- A problem inside request_variables stops building it, and nothing after
+-- it is misread.
+SELECT * FROM comm_result_errors('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{"a":1e1000000,"b":{"c":[1,2]},"d":1},"attempt_count":-1}');
+SELECT comm_result_is_valid('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{"a":1e1001}}') AS exponent_too_large;
+
+-- At most 100 problems are listed, then a count of the rest.
+SELECT count(*) AS rows, count(*) FILTER (WHERE field IS NULL) AS summary_rows,
+       max(message) FILTER (WHERE field IS NULL) AS summary
+FROM comm_result_errors('{' || (SELECT string_agg(format('"k%s":1', i), ',') FROM generate_series(1, 150) i) || '}');

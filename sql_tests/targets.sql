@@ -36,7 +36,9 @@ FROM (VALUES
   ('user@exa mple.com'), ('user@exam_ple.com'), ('"unterminated@example.com'),
   ('(user)@example.com'), (repeat('l', 65) || '@example.com'),
   ('u@' || repeat('d', 64) || '.com'),
-  ('u@' || repeat(repeat('d', 60) || '.', 5) || 'com')
+  ('u@' || repeat(repeat('d', 60) || '.', 5) || 'com'),
+  ('a@b.' || chr(8203)), (chr(160) || '@example.com'), ('a@exa' || chr(160) || 'mple.com'),
+  ('"a' || chr(8232) || 'b"@example.com'), ('a@example.c' || chr(133))
 ) v(t);
 
 -- One full error.

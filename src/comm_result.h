@@ -120,7 +120,11 @@ typedef struct CrErrors
 {
 	bool		collect_all;
 	List	   *errors;
+	int			dropped;		/* problems past CR_MAX_ERRORS, not kept */
 } CrErrors;
+
+/* comm_result_errors lists at most this many problems of one input. */
+#define CR_MAX_ERRORS		100
 
 #define CR_FAILED(errs)		((errs)->errors != NIL)
 #define CR_DONE(errs)		(CR_FAILED(errs) && !(errs)->collect_all)
@@ -220,5 +224,17 @@ extern void cr_write_jsonb_compact(StringInfo buf, JsonbContainer *jc);
 
 /* Detoast once; a short header is fine because cr_view reads with memcpy. */
 #define PG_GETARG_COMM_RESULT(n)	((struct varlena *) PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(n)))
+
+/* The header and the fixed-size fields never take more than this. */
+#define CR_FIXED_PREFIX		(CR_HEADER_SIZE + 4 + 4 * 8)
+
+/*
+ * Just enough of a value for the fixed-size fields: a compressed or
+ * out-of-line value is only partly decompressed or fetched.
+ */
+#define PG_GETARG_COMM_RESULT_PREFIX(n) \
+	(VARATT_IS_COMPRESSED(PG_GETARG_POINTER(n)) || VARATT_IS_EXTERNAL(PG_GETARG_POINTER(n)) ? \
+	 (struct varlena *) PG_DETOAST_DATUM_SLICE(PG_GETARG_DATUM(n), 0, CR_FIXED_PREFIX) : \
+	 (struct varlena *) PG_GETARG_POINTER(n))
 
 #endif							/* COMM_RESULT_H */

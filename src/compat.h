@@ -41,10 +41,12 @@
 typedef JsonParseErrorType json_action_result;
 #define JSON_ACTION_RETURN(ok) return ((ok) ? JSON_SUCCESS : JSON_SEM_ACTION_FAILED)
 #define JSON_ACTION_FAILED(rc) ((rc) == JSON_SEM_ACTION_FAILED)
+#define JSON_UNICODE_UNTRANSLATABLE_ERROR(rc) ((rc) == JSON_UNICODE_UNTRANSLATABLE)
 #else
 typedef void json_action_result;
 #define JSON_ACTION_RETURN(ok) return
 #define JSON_ACTION_FAILED(rc) false
+#define JSON_UNICODE_UNTRANSLATABLE_ERROR(rc) false
 #endif
 
 /* Since 17 the lexer context can live on the caller's stack. */
@@ -84,10 +86,51 @@ cr_escape_json(StringInfo buf, const char *str, int len)
 #endif
 }
 
+#if PG_VERSION_NUM < 160000
+/*
+ * Whether numeric_in would take this JSON number without raising: before 16
+ * it cannot report softly, so check its limits first (an exponent beyond
+ * +-1000, more than 131072 digits before the point, or a display scale over
+ * 16383), with a margin.
+ */
+static inline bool
+cr_numeric_fits(const char *s)
+{
+	long		int_digits = 0,
+				frac_digits = 0,
+				exponent = 0;
+	bool		leading = true;
+	const char *p = s;
+
+	if (*p == '-')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+	{
+		if (leading && *p == '0')
+			continue;
+		leading = false;
+		int_digits++;
+	}
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			frac_digits++;
+	if (*p == 'e' || *p == 'E')
+	{
+		char	   *end;
+
+		errno = 0;
+		exponent = strtol(p + 1, &end, 10);
+		if (errno != 0 || exponent > 1000 || exponent < -1000)
+			return false;
+	}
+	return int_digits + exponent <= 131000 && frac_digits - exponent <= 16000;
+}
+#endif
+
 /*
  * numeric_in for a JSON number inside request_variables.  A number can be
- * valid JSON yet overflow numeric (1e1000000); since 16 that comes back as
- * false instead of an error, so it can be listed with the other problems.
+ * valid JSON yet overflow numeric (1e1000000): false then, and the caller
+ * lists it with the other problems instead of raising.
  */
 static inline bool
 cr_numeric_in(char *str, Datum *result)
@@ -98,6 +141,8 @@ cr_numeric_in(char *str, Datum *result)
 	return DirectInputFunctionCallSafe(numeric_in, str, InvalidOid, -1,
 									   (Node *) &escontext, result);
 #else
+	if (!cr_numeric_fits(str))
+		return false;
 	*result = DirectFunctionCall3(numeric_in, CStringGetDatum(str),
 								  ObjectIdGetDatum(InvalidOid),
 								  Int32GetDatum(-1));

@@ -78,7 +78,7 @@ comm_result_request_variables(PG_FUNCTION_ARGS)
 Datum
 comm_result_request_status(PG_FUNCTION_ARGS)
 {
-	int			status = cr_read_status(PG_GETARG_COMM_RESULT(0));
+	int			status = cr_read_status(PG_GETARG_COMM_RESULT_PREFIX(0));
 
 	if (status < 0)
 		PG_RETURN_NULL();
@@ -99,7 +99,7 @@ comm_result_created_at(PG_FUNCTION_ARGS)
 {
 	TimestampTz		v;
 
-	if (!cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_CREATED, &v))
+	if (!cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_CREATED, &v))
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(v);
 }
@@ -109,7 +109,7 @@ comm_result_sent_at(PG_FUNCTION_ARGS)
 {
 	TimestampTz		v;
 
-	if (!cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_SENT, &v))
+	if (!cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_SENT, &v))
 		PG_RETURN_NULL();
 	PG_RETURN_TIMESTAMPTZ(v);
 }
@@ -119,7 +119,7 @@ comm_result_attempt_count(PG_FUNCTION_ARGS)
 {
 	int32		v = 0;
 
-	(void) cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_ATTEMPTS, &v);
+	(void) cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_ATTEMPTS, &v);
 	PG_RETURN_INT32(v);
 }
 
@@ -128,7 +128,7 @@ comm_result_session_id(PG_FUNCTION_ARGS)
 {
 	int64		v;
 
-	if (!cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_SESSION, &v))
+	if (!cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_SESSION, &v))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(v);
 }
@@ -138,7 +138,7 @@ comm_result_conversation_id(PG_FUNCTION_ARGS)
 {
 	int64		v;
 
-	if (!cr_read_fixed(PG_GETARG_COMM_RESULT(0), CR_F_CONV, &v))
+	if (!cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_CONV, &v))
 		PG_RETURN_NULL();
 	PG_RETURN_INT64(v);
 }

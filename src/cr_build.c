@@ -53,7 +53,7 @@ check_not_blank(CrField field, const CrString *s, CrErrors *errs)
 		cr_error(errs, ERRCODE_INVALID_PARAMETER_VALUE, field,
 				 psprintf("comm_result field \"%s\" must not be blank",
 						  cr_field_names[field]),
-				 psprintf("Value %s is empty or only whitespace.",
+				 psprintf("Value %s has no visible character.",
 						  cr_quote(s->data, s->len)),
 				 NULL);
 }

@@ -36,8 +36,14 @@ void
 cr_error(CrErrors *errs, int sqlstate, CrField field,
 		 char *message, char *detail, char *hint)
 {
-	CrError    *e = palloc(sizeof(CrError));
+	CrError    *e;
 
+	if (list_length(errs->errors) >= CR_MAX_ERRORS)
+	{
+		errs->dropped++;
+		return;
+	}
+	e = palloc(sizeof(CrError));
 	e->sqlstate = sqlstate;
 	e->field = field == CRF_NONE ? NULL : cr_field_names[field];
 	e->message = message;
@@ -53,18 +59,13 @@ cr_error(CrErrors *errs, int sqlstate, CrField field,
 char *
 cr_quote(const char *s, int len)
 {
-	StringInfoData buf;
 	int			shown = len;
 
 	if (len > CR_QUOTE_MAX)
 		shown = pg_mbcliplen(s, len, CR_QUOTE_MAX);
-	initStringInfo(&buf);
-	appendStringInfoChar(&buf, '"');
-	appendBinaryStringInfo(&buf, s, shown);
-	appendStringInfoChar(&buf, '"');
 	if (shown < len)
-		appendStringInfo(&buf, "... (%d bytes in all)", len);
-	return buf.data;
+		return psprintf("\"%.*s\"... (%d bytes in all)", shown, s, len);
+	return psprintf("\"%.*s\"", shown, s);
 }
 
 /* Report the first recorded problem, as a soft error where the caller can. */

@@ -31,18 +31,10 @@ static const char *const field_expects[CRF_COUNT] = {
 	"an integer or null",
 };
 
-static char *
-known_fields_hint(void)
-{
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	appendStringInfoString(&buf, "Known fields are");
-	for (int i = 0; i < CRF_COUNT; i++)
-		appendStringInfo(&buf, "%s %s", i == 0 ? ":" : ",", cr_field_names[i]);
-	appendStringInfoChar(&buf, '.');
-	return buf.data;
-}
+static char known_fields_hint[] =
+"Known fields are: batch_id, reference_id, target, request_variables, "
+"request_status, call_manager_sid, created_at, sent_at, attempt_count, "
+"session_id, conversation_id.";
 
 /*
  * Which field a key names.  Unknown and repeated keys are errors; the
@@ -71,10 +63,11 @@ cr_field_lookup(const char *key, int len, CrFields *f, CrErrors *errs)
 	}
 	cr_error(errs, ERRCODE_INVALID_TEXT_REPRESENTATION, CRF_NONE,
 			 psprintf("unknown comm_result field %s", cr_quote(key, len)),
-			 NULL, known_fields_hint());
+			 NULL, known_fields_hint);
 	/* comm_result_errors shows the unknown key itself as the field */
-	((CrError *) llast(errs->errors))->field =
-		pnstrdup(key, pg_mbcliplen(key, len, NAMEDATALEN));
+	if (errs->dropped == 0)
+		((CrError *) llast(errs->errors))->field =
+			pnstrdup(key, pg_mbcliplen(key, len, NAMEDATALEN));
 	return CRF_NONE;
 }
 

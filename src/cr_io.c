@@ -5,6 +5,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "access/htup_details.h"
 #include "funcapi.h"
 #include "utils/builtins.h"
 
@@ -83,31 +84,59 @@ comm_result_is_valid(PG_FUNCTION_ARGS)
 								&errs) != NULL);
 }
 
-/* Every problem of an input, one row each, for quarantining bad rows. */
+/*
+ * Every problem of an input, one row each, for quarantining bad rows.
+ * Value-per-call, so that calling it for each row of a large load keeps
+ * nothing once the row's call is done.
+ */
 Datum
 comm_result_errors(PG_FUNCTION_ARGS)
 {
-	text	   *input = PG_GETARG_TEXT_PP(0);
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	CrErrors	errs = {.collect_all = true};
-	ListCell   *lc;
+	FuncCallContext *funcctx;
+	CrErrors   *errs;
+	CrError    *e;
+	Datum		values[2];
+	bool		nulls[2] = {false, false};
 
-	InitMaterializedSRF(fcinfo, 0);
-	(void) cr_from_text(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input), &errs);
-	foreach(lc, errs.errors)
+	if (SRF_IS_FIRSTCALL())
 	{
-		CrError    *e = lfirst(lc);
-		Datum		values[2];
-		bool		nulls[2] = {e->field == NULL, false};
-		StringInfoData msg;
+		text	   *input;
+		TupleDesc	tupdesc;
+		MemoryContext old;
 
-		initStringInfo(&msg);
-		appendStringInfoString(&msg, e->message);
-		if (e->detail)
-			appendStringInfo(&msg, ": %s", e->detail);
-		values[0] = e->field ? CStringGetTextDatum(e->field) : (Datum) 0;
-		values[1] = CStringGetTextDatum(msg.data);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		funcctx = SRF_FIRSTCALL_INIT();
+		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
+		input = PG_GETARG_TEXT_PP(0);
+		errs = palloc0(sizeof(CrErrors));
+		errs->collect_all = true;
+		(void) cr_from_text(VARDATA_ANY(input), VARSIZE_ANY_EXHDR(input), errs);
+		funcctx->user_fctx = errs;
+		funcctx->max_calls = list_length(errs->errors) + (errs->dropped > 0);
+		MemoryContextSwitchTo(old);
 	}
-	PG_RETURN_NULL();
+	funcctx = SRF_PERCALL_SETUP();
+	errs = funcctx->user_fctx;
+	if (funcctx->call_cntr >= funcctx->max_calls)
+		SRF_RETURN_DONE(funcctx);
+
+	if (funcctx->call_cntr < (uint64) list_length(errs->errors))
+	{
+		e = list_nth(errs->errors, (int) funcctx->call_cntr);
+		nulls[0] = (e->field == NULL);
+		values[0] = e->field ? CStringGetTextDatum(e->field) : (Datum) 0;
+		values[1] = CStringGetTextDatum(e->detail ?
+										psprintf("%s: %s", e->message, e->detail) :
+										e->message);
+	}
+	else
+	{
+		nulls[0] = true;
+		values[1] = CStringGetTextDatum(psprintf("%d more problems not listed",
+												 errs->dropped));
+	}
+	SRF_RETURN_NEXT(funcctx,
+					HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 }

@@ -21,10 +21,21 @@ typedef struct CrJsonParse
 	int			depth;			/* containers open */
 	CrField		cur;			/* field whose value comes next at depth 1 */
 	int			vars_depth;		/* depth of the variables object, 0 outside */
+	bool		vars_broken;	/* a push failed: only track depth from now */
 	JsonbParseState *vstate;
 } CrJsonParse;
 
 #define ACTION_OK(s)	(!CR_DONE((s)->errs))
+
+/*
+ * Nothing more to do: the input is not an object, or the first problem is
+ * all the caller wants.  On 15 the parser cannot be stopped, so every
+ * action starts with this check rather than piling up further problems.
+ */
+#define STOPPED(s)		((s)->not_object || CR_DONE((s)->errs))
+
+/* Inside request_variables and still building it. */
+#define BUILDING(s)		((s)->vars_depth && !(s)->vars_broken)
 
 static CrJsonKind
 token_kind(JsonTokenType t)
@@ -66,6 +77,7 @@ string_fits(CrJsonParse *s, size_t len)
 {
 	if (len <= JENTRY_OFFLENMASK)
 		return true;
+	s->vars_broken = true;
 	cr_error(s->errs, ERRCODE_PROGRAM_LIMIT_EXCEEDED, CRF_VARIABLES,
 			 pstrdup("string too long to represent as jsonb string"),
 			 psprintf("Due to an implementation restriction, jsonb strings cannot exceed %d bytes.",
@@ -93,7 +105,7 @@ on_object_start(void *state)
 {
 	CrJsonParse *s = state;
 
-	if (s->not_object)
+	if (STOPPED(s))
 		JSON_ACTION_RETURN(false);
 	if (s->depth == 0)
 	{
@@ -104,7 +116,10 @@ on_object_start(void *state)
 		}
 	}
 	else if (s->vars_depth)
-		pushJsonbValue(&s->vstate, WJB_BEGIN_OBJECT, NULL);
+	{
+		if (BUILDING(s))
+			pushJsonbValue(&s->vstate, WJB_BEGIN_OBJECT, NULL);
+	}
 	else if (s->depth == 1 && s->cur == CRF_VARIABLES)
 	{
 		s->vars_depth = 2;
@@ -121,9 +136,14 @@ on_object_end(void *state)
 {
 	CrJsonParse *s = state;
 
-	if (s->not_object)
+	if (STOPPED(s))
 		JSON_ACTION_RETURN(false);
-	if (s->vars_depth)
+	if (s->vars_depth && s->vars_broken)
+	{
+		if (s->depth == s->vars_depth)
+			s->vars_depth = 0;
+	}
+	else if (s->vars_depth)
 	{
 		int			npairs = s->vstate->contVal.val.object.nPairs;
 		JsonbValue *obj = pushJsonbValue(&s->vstate, WJB_END_OBJECT, NULL);
@@ -149,7 +169,7 @@ on_array_start(void *state)
 {
 	CrJsonParse *s = state;
 
-	if (s->not_object)
+	if (STOPPED(s))
 		JSON_ACTION_RETURN(false);
 	if (s->depth == 0)
 	{
@@ -157,7 +177,10 @@ on_array_start(void *state)
 		JSON_ACTION_RETURN(false);
 	}
 	if (s->vars_depth)
-		pushJsonbValue(&s->vstate, WJB_BEGIN_ARRAY, NULL);
+	{
+		if (BUILDING(s))
+			pushJsonbValue(&s->vstate, WJB_BEGIN_ARRAY, NULL);
+	}
 	else if (s->depth == 1 && s->cur != CRF_NONE)
 		cr_field_type_error(s->cur, CRJ_ARRAY, NULL, 0, s->errs);
 	s->depth++;
@@ -169,9 +192,9 @@ on_array_end(void *state)
 {
 	CrJsonParse *s = state;
 
-	if (s->not_object)
+	if (STOPPED(s))
 		JSON_ACTION_RETURN(false);
-	if (s->vars_depth)
+	if (BUILDING(s))
 		pushJsonbValue(&s->vstate, WJB_END_ARRAY, NULL);
 	s->depth--;
 	JSON_ACTION_RETURN(ACTION_OK(s));
@@ -182,10 +205,13 @@ on_field_start(void *state, char *fname, bool isnull)
 {
 	CrJsonParse *s = state;
 
-	if (s->not_object)
+	if (STOPPED(s))
 		JSON_ACTION_RETURN(false);
 	if (s->vars_depth)
-		push_string(s, WJB_KEY, fname);
+	{
+		if (BUILDING(s))
+			push_string(s, WJB_KEY, fname);
+	}
 	else if (s->depth == 1)
 		s->cur = cr_field_lookup(fname, (int) strlen(fname), s->f, s->errs);
 	JSON_ACTION_RETURN(ACTION_OK(s));
@@ -206,6 +232,7 @@ push_scalar(CrJsonParse *s, char *token, JsonTokenType type)
 		case JSON_TOKEN_NUMBER:
 			if (!cr_numeric_in(token, &num))
 			{
+				s->vars_broken = true;
 				cr_error(s->errs, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, CRF_VARIABLES,
 						 pstrdup("comm_result field \"request_variables\" has a number out of range"),
 						 psprintf("Number %s does not fit in type numeric.",
@@ -233,7 +260,7 @@ on_scalar(void *state, char *token, JsonTokenType type)
 {
 	CrJsonParse *s = state;
 
-	if (s->not_object)
+	if (STOPPED(s))
 		JSON_ACTION_RETURN(false);
 	if (s->depth == 0)
 	{
@@ -241,7 +268,10 @@ on_scalar(void *state, char *token, JsonTokenType type)
 		JSON_ACTION_RETURN(false);
 	}
 	if (s->vars_depth)
-		push_scalar(s, token, type);
+	{
+		if (BUILDING(s))
+			push_scalar(s, token, type);
+	}
 	else if (s->depth == 1 && s->cur != CRF_NONE)
 		cr_field_set(s->f, s->cur, token_kind(type), token,
 					 token ? (int) strlen(token) : 0, s->errs);
@@ -269,14 +299,15 @@ run_parser(CrJsonParse *s, const char *json, size_t len)
 	if (rc != JSON_SUCCESS && !JSON_ACTION_FAILED(rc))
 	{
 		bool		unicode = (rc == JSON_UNICODE_CODE_POINT_ZERO ||
-							   rc == JSON_UNICODE_HIGH_ESCAPE);
+							   rc == JSON_UNICODE_HIGH_ESCAPE ||
+							   JSON_UNICODE_UNTRANSLATABLE_ERROR(rc));
 
 		cr_error(s->errs,
 				 unicode ? ERRCODE_UNTRANSLATABLE_CHARACTER : ERRCODE_INVALID_TEXT_REPRESENTATION,
 				 CRF_NONE,
 				 pstrdup(unicode ? "unsupported Unicode escape sequence" :
 						 "invalid input syntax for type comm_result"),
-				 json_errdetail(rc, lex), NULL);
+				 pstrdup(json_errdetail(rc, lex)), NULL);
 	}
 	cr_free_json_lex(lex);
 	return rc == JSON_SUCCESS && !s->not_object;

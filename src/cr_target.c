@@ -14,6 +14,8 @@
  */
 #include "postgres.h"
 
+#include "mb/pg_wchar.h"
+
 #include "comm_result.h"
 
 #define PHONE_MIN_DIGITS	7
@@ -22,40 +24,78 @@
 #define LOCAL_MAX_BYTES		64
 #define LABEL_MAX_BYTES		63
 
+/*
+ * Length of the invisible character at p (a space, a control or a format
+ * character, per Unicode's White_Space and categories Cc and Cf), or 0 when
+ * the character is visible.  Outside UTF-8 databases only ASCII is judged.
+ */
+static int
+invisible_char(const char *p, const char *end)
+{
+	unsigned char c = (unsigned char) *p;
+	pg_wchar	u;
+	int			len;
+
+	if (c < 0x80)
+		return (c <= 0x20 || c == 0x7f) ? 1 : 0;
+	if (GetDatabaseEncoding() != PG_UTF8)
+		return 0;
+	len = pg_utf_mblen((const unsigned char *) p);
+	if (len > end - p)
+		return 0;
+	u = utf8_to_unicode((const unsigned char *) p);
+	if ((u >= 0x80 && u <= 0xA0) || u == 0xAD || u == 0x1680 ||
+		u == 0x180E || (u >= 0x2000 && u <= 0x200F) ||
+		(u >= 0x2028 && u <= 0x202F) || (u >= 0x205F && u <= 0x2064) ||
+		u == 0x3000 || u == 0xFEFF)
+		return len;
+	return 0;
+}
+
+/* Empty, or nothing but spaces and other invisible characters. */
 bool
 cr_is_blank(const char *s, int len)
 {
-	for (int i = 0; i < len; i++)
+	const char *end = s + len;
+	int			n;
+
+	for (const char *p = s; p < end; p += n)
 	{
-		switch (s[i])
-		{
-			case ' ':
-			case '\t':
-			case '\n':
-			case '\r':
-			case '\f':
-			case '\v':
-				break;
-			default:
-				return false;
-		}
+		n = invisible_char(p, end);
+		if (n == 0)
+			return false;
 	}
 	return true;
 }
 
+/* Non-ASCII text, other than invisible characters, counts as letters. */
 static bool
-is_atext(unsigned char c)
+is_visible_nonascii(const char *p, const char *end)
 {
-	if (c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	return (unsigned char) *p >= 0x80 && invisible_char(p, end) == 0;
+}
+
+static bool
+is_atext(const char *p, const char *end)
+{
+	unsigned char c = (unsigned char) *p;
+
+	if (c >= 0x80)
+		return is_visible_nonascii(p, end);
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		(c >= '0' && c <= '9'))
 		return true;
 	return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
 }
 
 static bool
-is_label_char(unsigned char c)
+is_label_char(const char *p, const char *end)
 {
-	return c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	unsigned char c = (unsigned char) *p;
+
+	if (c >= 0x80)
+		return is_visible_nonascii(p, end);
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		(c >= '0' && c <= '9') || c == '-';
 }
 
@@ -106,7 +146,8 @@ local_part_length(const char *s, const char *end)
 				if (p >= end || (unsigned char) *p < 0x20 || *p == 0x7f)
 					return -1;
 			}
-			else if (c < 0x20 || c == 0x7f)
+			else if (c < 0x20 || c == 0x7f ||
+					 (c >= 0x80 && !is_visible_nonascii(p, end)))
 				return -1;
 		}
 		if (p >= end)
@@ -125,7 +166,7 @@ local_part_length(const char *s, const char *end)
 					return -1;
 				after_dot = true;
 			}
-			else if (is_atext((unsigned char) *p))
+			else if (is_atext(p, end))
 				after_dot = false;
 			else
 				return -1;
@@ -164,7 +205,7 @@ classify_email(const char *s, int len, const char **why)
 
 		while (p < end && *p != '.')
 		{
-			if (!is_label_char((unsigned char) *p))
+			if (!is_label_char(p, end))
 				goto bad_domain;
 			p++;
 		}
