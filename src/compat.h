@@ -20,6 +20,15 @@
 #include "nodes/miscnodes.h"
 #endif
 
+/* A function that never returns: pg_noreturn since 18, an attribute before. */
+#if defined(pg_noreturn)
+#define cr_noreturn pg_noreturn
+#elif defined(__GNUC__)
+#define cr_noreturn __attribute__((noreturn))
+#else
+#define cr_noreturn
+#endif
+
 /*
  * Soft errors (escontext) arrived in 16.  On 15 an input function has no
  * caller that could catch a soft error, so reporting one simply raises it.

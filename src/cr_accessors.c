@@ -97,49 +97,59 @@ comm_result_call_manager_sid(PG_FUNCTION_ARGS)
 Datum
 comm_result_created_at(PG_FUNCTION_ARGS)
 {
+	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_CREATED);
 	TimestampTz		v;
 
-	if (!cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_CREATED, &v))
+	if (p == NULL)
 		PG_RETURN_NULL();
+	memcpy(&v, p, 8);
 	PG_RETURN_TIMESTAMPTZ(v);
 }
 
 Datum
 comm_result_sent_at(PG_FUNCTION_ARGS)
 {
+	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_SENT);
 	TimestampTz		v;
 
-	if (!cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_SENT, &v))
+	if (p == NULL)
 		PG_RETURN_NULL();
+	memcpy(&v, p, 8);
 	PG_RETURN_TIMESTAMPTZ(v);
 }
 
 Datum
 comm_result_attempt_count(PG_FUNCTION_ARGS)
 {
+	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_ATTEMPTS);
 	int32		v = 0;
 
-	(void) cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_ATTEMPTS, &v);
+	if (p != NULL)
+		memcpy(&v, p, 4);
 	PG_RETURN_INT32(v);
 }
 
 Datum
 comm_result_session_id(PG_FUNCTION_ARGS)
 {
+	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_SESSION);
 	int64		v;
 
-	if (!cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_SESSION, &v))
+	if (p == NULL)
 		PG_RETURN_NULL();
+	memcpy(&v, p, 8);
 	PG_RETURN_INT64(v);
 }
 
 Datum
 comm_result_conversation_id(PG_FUNCTION_ARGS)
 {
+	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_CONV);
 	int64		v;
 
-	if (!cr_read_fixed(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_CONV, &v))
+	if (p == NULL)
 		PG_RETURN_NULL();
+	memcpy(&v, p, 8);
 	PG_RETURN_INT64(v);
 }
 

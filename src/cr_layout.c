@@ -13,8 +13,8 @@
 #include "comm_status.h"
 #include "compat.h"
 
-static void
-corrupted(void)
+void
+cr_corrupted(void)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
@@ -40,7 +40,7 @@ get_varint(const char *p, const char *end, uint32 *out)
 			return p;
 		}
 	}
-	corrupted();
+	cr_corrupted();
 	return NULL;				/* keep compiler quiet */
 }
 
@@ -49,7 +49,7 @@ get_varint(const char *p, const char *end, uint32 *out)
  * lengths start.  The bounds checks only guard against on-disk corruption:
  * every value was made by cr_build.
  */
-static void check_version(const char *p, Size len);
+static inline void check_version(const char *p, Size len);
 
 static const char *
 view_fixed(const struct varlena *value, CrView *v, const char **endp)
@@ -67,7 +67,7 @@ view_fixed(const struct varlena *value, CrView *v, const char **endp)
 		end - p < ((flags & CR_F_ATTEMPTS) ? 4 : 0) +
 		8 * (!!(flags & CR_F_CREATED) + !!(flags & CR_F_SENT) +
 			 !!(flags & CR_F_SESSION) + !!(flags & CR_F_CONV)))
-		corrupted();
+		cr_corrupted();
 
 	v->attempt_count = 0;
 	if (flags & CR_F_ATTEMPTS)
@@ -89,25 +89,21 @@ view_fixed(const struct varlena *value, CrView *v, const char **endp)
 	return p;
 }
 
-/* The fixed-size fields in stored order. */
-static const struct
+void
+cr_bad_version(const char *p, Size len)
 {
-	uint16		flag;
-	int			size;
-}			fixed_fields[] = {
-	{CR_F_ATTEMPTS, 4}, {CR_F_CREATED, 8}, {CR_F_SENT, 8}, {CR_F_SESSION, 8},
-	{CR_F_CONV, 8}
-};
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("comm_result value has an unknown storage format version"),
+			 errdetail("Version %d is not known to this build of comm_result.",
+					   len < 1 ? -1 : (int) (uint8) p[0])));
+}
 
-static void
+static inline void
 check_version(const char *p, Size len)
 {
-	if (len < CR_HEADER_SIZE || p[0] != CR_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("comm_result value has an unknown storage format version"),
-				 errdetail("Version %d is not known to this build of comm_result.",
-						   len < 1 ? -1 : (int) (uint8) p[0])));
+	if (unlikely(len < CR_HEADER_SIZE || p[0] != CR_FORMAT_VERSION))
+		cr_bad_version(p, len);
 }
 
 /*
@@ -125,44 +121,8 @@ cr_read_status(const struct varlena *value)
 	if (!(flags & CR_F_STATUS))
 		return -1;
 	if ((uint8) p[1] >= CR_STATUS_COUNT)
-		corrupted();
+		cr_corrupted();
 	return (uint8) p[1];
-}
-
-/*
- * One fixed-size field (flag is its CR_F_* bit) copied to out, skipping
- * only the fields stored before it.  False when the field is absent.
- */
-bool
-cr_read_fixed(const struct varlena *value, uint16 flag, void *out)
-{
-	const char *p = VARDATA_ANY(value);
-	Size		len = VARSIZE_ANY_EXHDR(value);
-	Size		off = CR_HEADER_SIZE;
-	uint16		flags;
-
-	check_version(p, len);
-	memcpy(&flags, p + 2, sizeof(flags));
-	if (!(flags & flag))
-		return false;
-	for (int i = 0; i < lengthof(fixed_fields); i++)
-	{
-		if (fixed_fields[i].flag == flag)
-		{
-			if (off + fixed_fields[i].size > len)
-				corrupted();
-			/* constant sizes, so that the copies compile to plain loads */
-			if (fixed_fields[i].size == 4)
-				memcpy(out, p + off, 4);
-			else
-				memcpy(out, p + off, 8);
-			return true;
-		}
-		if (flags & fixed_fields[i].flag)
-			off += fixed_fields[i].size;
-	}
-	elog(ERROR, "0x%04x is not a fixed-size comm_result field", flag);
-	return false;				/* keep compiler quiet */
 }
 
 /* Everything; the strings and variables point into the value. */
@@ -189,12 +149,12 @@ cr_view(const struct varlena *value, CrView *v)
 	for (int i = 0; i < nstrings; i++)
 	{
 		if ((size_t) (end - p) < (size_t) strings[i]->len)
-			corrupted();
+			cr_corrupted();
 		strings[i]->data = p;
 		p += strings[i]->len;
 	}
 	if (end - p < (ptrdiff_t) sizeof(uint32))
-		corrupted();
+		cr_corrupted();
 	v->variables = p;
 	v->variables_len = (int) (end - p);
 }

@@ -1,0 +1,18 @@
+-- Contender (d): one comm_result column.
+
+-- @once
+CREATE EXTENSION IF NOT EXISTS comm_result;
+
+-- @setup
+DROP TABLE IF EXISTS t_d;
+CREATE TABLE t_d (r comm_result NOT NULL);
+
+-- @load
+COPY t_d (r) FROM {{DATA}} WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02');
+CREATE UNIQUE INDEX t_d_key ON t_d ((batch_id(r)), (reference_id(r)));
+
+-- @q status
+SELECT count(*) FROM t_d WHERE request_status(r) = 'COMPLETED'::comm_status
+
+-- @q scan
+SELECT sum(attempt_count(r)), count(sent_at(r)) FROM t_d

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmark comm_result against jsonb and typed-column alternatives.
+#
+#   bench/run.sh                      # full run: 200k rows, 3 rounds, 2M-row memory check
+#   ROWS=50000 ROUNDS=2 MEMROWS=0 bench/run.sh      # quick run, no memory check
+#
+# Environment:
+#   ROWS        rows in the benchmark data set          (default 200000)
+#   ROUNDS      interleaved rounds                      (default 3)
+#   REPS        timed runs of each query per round      (default 7)
+#   MEMROWS     rows for the memory check; 0 skips it   (default 2000000)
+#   SEED        generator seed                          (default 42)
+#   MEMREF=1    also run the memory check on plain jsonb, for reference
+#   SKIP_D=1    leave out (d) and do not build the extension (develop a-c)
+#   SKIP_BUILD=1  use the comm_result already installed instead of building
+#
+# Runs as root (the server runs as "postgres") or as a normal user with sudo
+# (for "make install").  The throwaway cluster, on a Unix socket in a fresh
+# /tmp directory, is stopped and removed on exit, also after a failure.
+# Results are printed and written to bench/results.md.
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../test/lib/cluster.sh
+. "$BENCH_DIR/../test/lib/cluster.sh"
+
+ROWS=${ROWS:-200000}
+ROUNDS=${ROUNDS:-3}
+REPS=${REPS:-7}
+MEMROWS=${MEMROWS:-2000000}
+SEED=${SEED:-42}
+SKIP_D=${SKIP_D:-0}
+SKIP_BUILD=${SKIP_BUILD:-0}
+
+start=$(date +%s)
+cr_ensure_deps
+if [ "$SKIP_D" != 1 ] && [ "$SKIP_BUILD" != 1 ]; then
+	cr_build_install
+fi
+
+# The same settings for every contender.  Durability is off (fsync,
+# synchronous_commit) because the cluster is thrown away; checkpoints and
+# autovacuum only happen when the bench asks for them; parallel query and
+# JIT are off so that the ratios are stable on a small, noisy machine.
+SETTINGS=(
+	-c shared_buffers=1GB
+	-c max_wal_size=8GB
+	-c checkpoint_timeout=1h
+	-c fsync=off
+	-c synchronous_commit=off
+	-c autovacuum=off
+	-c maintenance_work_mem=256MB
+	-c work_mem=64MB
+	-c max_parallel_workers_per_gather=0
+	-c max_parallel_maintenance_workers=0
+	-c jit=off
+)
+cr_cluster_start "${SETTINGS[@]}"
+export PSQL="$CR_PGBIN/psql"
+files=$(cr_server_dir)
+
+# The data for N rows is the first N lines of the data for M > N rows, so
+# the memory-check file, when there is one, also provides the main file.
+data=$files/records.jsonl
+if [ "$MEMROWS" -gt 0 ] && [ "$SKIP_D" != 1 ]; then
+	memdata=$files/mem.jsonl
+	cr_log "generating $MEMROWS records (seed $SEED)"
+	python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$MEMROWS" "$memdata"
+	if [ "$ROWS" -le "$MEMROWS" ]; then
+		head -n "$ROWS" "$memdata" >"$data"
+	else
+		python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" "$data"
+	fi
+	memargs=(--mem-data "$memdata" --mem-rows "$MEMROWS")
+	[ "${MEMREF:-0}" = 1 ] && memargs+=(--mem-ref)
+else
+	cr_log "generating $ROWS records (seed $SEED)"
+	python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" "$data"
+	memargs=()
+fi
+chmod 644 "$files"/*.jsonl
+
+skip=()
+[ "$SKIP_D" = 1 ] && skip=(--skip-d)
+rc=0
+python3 "$BENCH_DIR/bench.py" --data "$data" --seed "$SEED" --rounds "$ROUNDS" --reps "$REPS" \
+	"${memargs[@]}" "${skip[@]}" || rc=$?
+cr_log "bench took $(($(date +%s) - start)) s"
+exit "$rc"
