@@ -8,8 +8,9 @@ cr_ensure_deps
 cr_build_install
 cr_cluster_start
 cd "$CR_ROOT"
+
 status=0
-make -s PG_CONFIG="$PG_CONFIG" installcheck || status=$?
+make -s PG_CONFIG="$PG_CONFIG" installcheck 2>&1 | tee "$CR_TMP/regress.log" || status=$?
 if [ "$status" -ne 0 ] && [ -f regression.diffs ]; then
 	cat regression.diffs
 fi
@@ -17,4 +18,8 @@ if grep -E 'PANIC|TRAP:|terminated by signal' "$CR_TMP/server.log"; then
 	echo "the server log shows a crash" >&2
 	status=1
 fi
+
+total=$(grep -cE '^(not )?ok |^test ' "$CR_TMP/regress.log" || true)
+failed=$(grep -cE '^not ok |\.\.\. FAILED' "$CR_TMP/regress.log" || true)
+echo "regression: $((total - failed)) passed, $failed failed"
 exit "$status"
