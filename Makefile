@@ -10,7 +10,10 @@ DATA = $(sort $(wildcard sql/comm_result--*.sql))
 # those names onto sql_tests/ and expected/.
 REGRESS = $(patsubst sql_tests/%.sql,%,$(sort $(wildcard sql_tests/*.sql)))
 REGRESS_OPTS = --inputdir=test/regress --load-extension=comm_result
-EXTRA_CLEAN = results regression.diffs regression.out
+# Isolation tests: test/isolation/specs/*.spec against test/isolation/expected.
+ISOLATION = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
+ISOLATION_OPTS = --inputdir=test/isolation --load-extension=comm_result
+EXTRA_CLEAN = results regression.diffs regression.out output_iso
 
 PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)

@@ -300,3 +300,45 @@ CREATE OPERATOR CLASS comm_result_hash_ops
 
 COMMENT ON OPERATOR FAMILY comm_result_hash_ops USING hash IS 'hashing of comm_result over its canonical form';
 COMMENT ON OPERATOR CLASS comm_result_hash_ops USING hash IS 'hashing of comm_result over its canonical form';
+
+------------------------------------------------------------------------
+-- The status lifecycle
+------------------------------------------------------------------------
+
+-- Not STRICT: a NULL from_status is an absent status, which counts as
+-- PENDING; a NULL to_status gives NULL.
+CREATE FUNCTION comm_status_can_transition(from_status comm_status, to_status comm_status)
+	RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION comm_status_next(comm_status) RETURNS comm_status[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comm_status_is_terminal(comm_status) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comm_status_transitions()
+	RETURNS TABLE (from_status comm_status, to_status comm_status)
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 15;
+
+COMMENT ON FUNCTION comm_status_can_transition(comm_status, comm_status) IS 'whether a request may move from one status to another in one step (the same status always; NULL from counts as PENDING)';
+COMMENT ON FUNCTION comm_status_next(comm_status) IS 'the statuses a request may move to next, in listing order (empty when terminal)';
+COMMENT ON FUNCTION comm_status_is_terminal(comm_status) IS 'whether no move leaves this status';
+COMMENT ON FUNCTION comm_status_transitions() IS 'the lifecycle table: every allowed move as (from_status, to_status)';
+
+-- Not STRICT: NULL optional arguments leave those fields as they are.
+-- IMMUTABLE: the time comes in as "at"; only the default reads the clock.
+CREATE FUNCTION comm_result_transition(r comm_result, to_status comm_status,
+	at timestamptz DEFAULT now(), call_manager_sid text DEFAULT NULL,
+	session_id bigint DEFAULT NULL, conversation_id bigint DEFAULT NULL)
+	RETURNS comm_result
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION comm_result_merge(a comm_result, b comm_result) RETURNS comm_result
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION comm_result_transition(comm_result, comm_status, timestamptz, text, bigint, bigint) IS 'the value after one allowed status move (INITIATED adds an attempt and sets sent_at); raises 22023 on an illegal move';
+COMMENT ON FUNCTION comm_result_merge(comm_result, comm_result) IS 'of two snapshots of one request, the one further along by (attempt_count, rank), fields combined deterministically at equal progress; commutative, associative, idempotent';
+
+-- A trigger function: VOLATILE, and not parallel safe (triggers never run
+-- in parallel workers).
+CREATE FUNCTION comm_result_guard() RETURNS trigger
+	AS 'MODULE_PATHNAME' LANGUAGE C;
+
+COMMENT ON FUNCTION comm_result_guard() IS 'BEFORE UPDATE FOR EACH ROW trigger: rejects illegal status moves and changes of identity, created_at, sent_at and attempt_count (arguments: the comm_result columns to guard; none: all)';

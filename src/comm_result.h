@@ -29,6 +29,7 @@
 #include "postgres.h"
 
 #include "datatype/timestamp.h"
+#include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "utils/jsonb.h"
@@ -169,6 +170,7 @@ extern void cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f,
 extern CrJsonKind cr_jsonb_value_kind(JsonbValue *v);
 
 /* cr_io.c */
+extern Datum comm_result_in(PG_FUNCTION_ARGS);
 extern struct varlena *cr_from_text(const char *str, size_t len,
 									CrErrors *errs);
 

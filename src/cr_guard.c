@@ -1,0 +1,231 @@
+/*
+ * cr_guard.c
+ *		comm_result_guard(): a BEFORE UPDATE FOR EACH ROW trigger that keeps
+ *		comm_result columns moving forward along the lifecycle.
+ *
+ * Its arguments name the columns to guard; with none, every comm_result
+ * column of the table is guarded.  For each guarded column whose old value
+ * is not NULL it rejects, with SQLSTATE 23514:
+ *	- a new value of NULL;
+ *	- a change of batch_id, reference_id or target, or of created_at once set;
+ *	- a status the old one cannot reach through allowed moves that start
+ *	  exactly as many attempts as attempt_count grew by (snapshots of a
+ *	  request may skip steps, so reachability, not a single move, is the
+ *	  rule here; each move to INITIATED starts an attempt; an absent status
+ *	  counts as PENDING);
+ *	- a decrease of attempt_count;
+ *	- a change of sent_at once set (to another instant, to null or absent).
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/errcodes.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#include "comm_result.h"
+#include "comm_status.h"
+#include "cr_lifecycle.h"
+
+PG_FUNCTION_INFO_V1(comm_result_guard);
+
+/* The guarded columns of one trigger, worked out once per statement. */
+typedef struct GuardColumns
+{
+	Oid			tgoid;
+	Oid			relid;
+	int			ncols;
+	AttrNumber	cols[FLEXIBLE_ARRAY_MEMBER];
+} GuardColumns;
+
+/*
+ * Whether a type is comm_result, without looking it up by name (the
+ * extension is relocatable): its input function is ours.
+ */
+static bool
+is_comm_result_type(Oid typid)
+{
+	static Oid	known = InvalidOid;
+	Oid			typinput,
+				typioparam;
+	FmgrInfo	flinfo;
+
+	if (typid == known)
+		return true;
+	if (get_typtype(typid) != TYPTYPE_BASE)
+		return false;
+	getTypeInputInfo(typid, &typinput, &typioparam);
+	fmgr_info(typinput, &flinfo);
+	if (flinfo.fn_addr != comm_result_in)
+		return false;
+	known = typid;
+	return true;
+}
+
+static GuardColumns *
+guard_columns(FunctionCallInfo fcinfo, TriggerData *td)
+{
+	GuardColumns *gc = (GuardColumns *) fcinfo->flinfo->fn_extra;
+	Trigger    *tg = td->tg_trigger;
+	TupleDesc	desc = RelationGetDescr(td->tg_relation);
+
+	if (gc != NULL && gc->tgoid == tg->tgoid &&
+		gc->relid == RelationGetRelid(td->tg_relation))
+		return gc;
+
+	gc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt,
+								offsetof(GuardColumns, cols) +
+								sizeof(AttrNumber) * Max(desc->natts, tg->tgnargs));
+	gc->tgoid = tg->tgoid;
+	gc->relid = RelationGetRelid(td->tg_relation);
+	if (tg->tgnargs > 0)
+	{
+		for (int i = 0; i < tg->tgnargs; i++)
+		{
+			int			attnum = SPI_fnumber(desc, tg->tgargs[i]);
+
+			if (attnum <= 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_UNDEFINED_COLUMN),
+						 errmsg("column \"%s\" named by trigger \"%s\" does not exist in table \"%s\"",
+								tg->tgargs[i], tg->tgname,
+								RelationGetRelationName(td->tg_relation))));
+			if (!is_comm_result_type(TupleDescAttr(desc, attnum - 1)->atttypid))
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("column \"%s\" named by trigger \"%s\" is not of type comm_result",
+								tg->tgargs[i], tg->tgname),
+						 errdetail("It is of type %s.",
+								   format_type_be(TupleDescAttr(desc, attnum - 1)->atttypid))));
+			gc->cols[gc->ncols++] = attnum;
+		}
+	}
+	else
+	{
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+
+			if (!att->attisdropped && is_comm_result_type(att->atttypid))
+				gc->cols[gc->ncols++] = att->attnum;
+		}
+		if (gc->ncols == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("trigger \"%s\" guards no column: table \"%s\" has no comm_result column",
+							tg->tgname, RelationGetRelationName(td->tg_relation)),
+					 errhint("Attach comm_result_guard to a table with a comm_result column, or name the columns as trigger arguments.")));
+	}
+	fcinfo->flinfo->fn_extra = gc;
+	return gc;
+}
+
+static void
+reject(const CrView *old, const char *column, const char *field, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CHECK_VIOLATION),
+			 errmsg("%s of column \"%s\" cannot change", field, column),
+			 errdetail("%s The request is batch_id %s, reference_id %s.", detail,
+					   cr_quote(old->batch_id.data, old->batch_id.len),
+					   cr_quote(old->reference_id.data, old->reference_id.len))));
+}
+
+static bool
+same_string(const CrString *a, const CrString *b)
+{
+	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+}
+
+static void
+check_move(const CrView *o, const CrView *n, const char *column)
+{
+	int			from = cr_effective_status(o);
+	int			to = cr_effective_status(n);
+
+	if (!same_string(&o->batch_id, &n->batch_id))
+		reject(o, column, "batch_id", psprintf("It would become %s.",
+											   cr_quote(n->batch_id.data, n->batch_id.len)));
+	if (!same_string(&o->reference_id, &n->reference_id))
+		reject(o, column, "reference_id", psprintf("It would become %s.",
+												   cr_quote(n->reference_id.data, n->reference_id.len)));
+	if (!same_string(&o->target, &n->target))
+		reject(o, column, "target", psprintf("It is %s and would become %s.",
+											 cr_quote(o->target.data, o->target.len),
+											 cr_quote(n->target.data, n->target.len)));
+	if ((o->flags & CR_F_CREATED) &&
+		(!(n->flags & CR_F_CREATED) || n->created_at != o->created_at))
+		reject(o, column, "created_at", "It cannot change once set.");
+	if ((o->flags & CR_F_SENT) &&
+		(!(n->flags & CR_F_SENT) || n->sent_at != o->sent_at))
+		reject(o, column, "sent_at", "It cannot change once set.");
+	if (n->attempt_count < o->attempt_count)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("attempt_count of column \"%s\" cannot decrease", column),
+				 errdetail("It would go from %d to %d. The request is batch_id %s, reference_id %s.",
+						   o->attempt_count, n->attempt_count,
+						   cr_quote(o->batch_id.data, o->batch_id.len),
+						   cr_quote(o->reference_id.data, o->reference_id.len))));
+	if (!cr_can_reach(from, to, (int64) n->attempt_count - o->attempt_count))
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("invalid status transition from %s to %s in column \"%s\"",
+						cr_status_names[from], cr_status_names[to], column),
+				 errdetail("No sequence of allowed moves leads from %s to %s with %d new attempt%s. The request is batch_id %s, reference_id %s.",
+						   cr_status_names[from], cr_status_names[to],
+						   n->attempt_count - o->attempt_count,
+						   n->attempt_count - o->attempt_count == 1 ? "" : "s",
+						   cr_quote(o->batch_id.data, o->batch_id.len),
+						   cr_quote(o->reference_id.data, o->reference_id.len)),
+				 errhint("Allowed next statuses from %s: %s; each move to INITIATED adds one attempt.",
+						 cr_status_names[from], cr_next_statuses_text(from))));
+}
+
+Datum
+comm_result_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	GuardColumns *gc;
+	TupleDesc	desc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("comm_result_guard: not called by trigger manager")));
+	if (!TRIGGER_FIRED_BY_UPDATE(td->tg_event) || !TRIGGER_FIRED_BEFORE(td->tg_event) ||
+		!TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("comm_result_guard must be fired BEFORE UPDATE FOR EACH ROW"),
+				 errhint("Create the trigger with BEFORE UPDATE ON ... FOR EACH ROW.")));
+
+	gc = guard_columns(fcinfo, td);
+	desc = RelationGetDescr(td->tg_relation);
+	for (int i = 0; i < gc->ncols; i++)
+	{
+		AttrNumber	attnum = gc->cols[i];
+		const char *column = NameStr(TupleDescAttr(desc, attnum - 1)->attname);
+		bool		oldnull,
+					newnull;
+		Datum		od = heap_getattr(td->tg_trigtuple, attnum, desc, &oldnull);
+		Datum		nd = heap_getattr(td->tg_newtuple, attnum, desc, &newnull);
+		CrView		o,
+					n;
+
+		if (oldnull)
+			continue;
+		if (newnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_CHECK_VIOLATION),
+					 errmsg("column \"%s\" cannot be set to null once it holds a result", column)));
+		cr_view((struct varlena *) PG_DETOAST_DATUM_PACKED(od), &o);
+		cr_view((struct varlena *) PG_DETOAST_DATUM_PACKED(nd), &n);
+		check_move(&o, &n, column);
+	}
+	return PointerGetDatum(td->tg_newtuple);
+}
