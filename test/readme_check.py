@@ -1,0 +1,46 @@
+#!/usr/bin/env python3
+"""Check that README.md's lifecycle table says what comm_status_transitions()
+returns: the same moves, every status listed once as a "from".
+
+Usage: readme_check.py README.md  (psql must reach a database with the
+extension; test/run.sh calls it on its throwaway cluster).
+"""
+import re
+import subprocess
+import sys
+
+readme = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r"<!-- transitions:.*?-->\n(.*?)<!-- /transitions -->", readme, re.S)
+if not m:
+    sys.exit("README.md has no transitions table")
+
+documented, froms = set(), []
+for line in m.group(1).splitlines():
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) < 2 or cells[0] in ("from", "---"):
+        continue
+    sources = [s.strip() for s in re.sub(r"\(.*?\)", "", cells[0]).split(",")]
+    targets = [] if cells[1] == "none" else [t.strip() for t in cells[1].split(",")]
+    froms += sources
+    documented |= {(s, t) for s in sources for t in targets}
+
+out = subprocess.run(["psql", "-X", "-At", "-F", " ", "-c",
+                      "SELECT from_status, to_status FROM comm_status_transitions()"],
+                     check=True, capture_output=True, text=True).stdout
+actual = {tuple(l.split()) for l in out.splitlines() if l}
+statuses = subprocess.run(["psql", "-X", "-At", "-c",
+                           "SELECT unnest('{PENDING,DUPLICATE,INITIATED,CONNECTED,COMPLETED,"
+                           "FAILED,CANCELED,INVALID,SKIPPED}'::comm_status[])"],
+                          check=True, capture_output=True, text=True).stdout.split()
+
+problems = []
+for pair in sorted(actual - documented):
+    problems.append("missing from README: %s -> %s" % pair)
+for pair in sorted(documented - actual):
+    problems.append("in README but not allowed: %s -> %s" % pair)
+if sorted(froms) != sorted(statuses):
+    problems.append("README lists these as 'from': %s" % ", ".join(froms))
+for p in problems:
+    print(p)
+print("readme lifecycle table: %d passed, %d failed" % (int(not problems), int(bool(problems))))
+sys.exit(1 if problems else 0)
