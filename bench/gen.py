@@ -18,7 +18,20 @@ Every record is valid under the comm_result rules:
   attempt_count            0..2147483647 or absent
   session_id, conversation_id   0..9223372036854775807, null or absent
 
-Usage: gen.py [--seed N] [--rows N] [--stats] OUTPUT   ("-" for stdout)
+--as pending writes every record as a fresh request, as it is before
+anything has been sent: the same batch_id, reference_id, target,
+request_variables and created_at, request_status "PENDING", attempt_count
+0, sent_at null, no call_manager_sid, session_id or conversation_id.
+--as snapshot writes the records as they are, except that a record whose
+status implies a dial (INITIATED, CONNECTED, COMPLETED) but whose
+attempt_count is absent or 0 gets attempt_count 1, so that every snapshot is
+reachable from its pending request under the lifecycle rule (each move to
+INITIATED adds one attempt; FAILED and CANCELED with 0 attempts are
+reachable directly from PENDING).  Both variants draw exactly the same
+random numbers, so line i of each describes the same request.
+
+Usage: gen.py [--seed N] [--rows N] [--as pending|snapshot] [--stats] OUTPUT
+("-" for stdout)
 """
 
 import argparse
@@ -305,14 +318,41 @@ def record(rng, batch_id, ref, start, i):
     return rec
 
 
-def generate(seed, rows):
+DIALED = ("INITIATED", "CONNECTED", "COMPLETED")
+
+
+def as_pending(rec):
+    """The same request before anything happened to it."""
+    out = {k: rec[k] for k in ("batch_id", "reference_id", "target", "request_variables")}
+    out["request_status"] = "PENDING"
+    if "created_at" in rec:
+        out["created_at"] = rec["created_at"]
+    out["sent_at"] = None
+    out["attempt_count"] = 0
+    return out
+
+
+def as_snapshot(rec):
+    """The record, with at least one attempt when its status implies a dial."""
+    if rec.get("request_status") in DIALED and not rec.get("attempt_count"):
+        rec["attempt_count"] = 1
+    return rec
+
+
+VARIANTS = {"record": None, "pending": as_pending, "snapshot": as_snapshot}
+
+
+def generate(seed, rows, variant="record"):
     rng = random.Random(seed)
+    transform = VARIANTS[variant]
     n = 0
     for batch_id, start, size in batches(rng):
         for i, ref in enumerate(ref_ids(rng, size)):
             if n >= rows:
                 return
             rec = record(rng, batch_id, ref, start, i)
+            if transform is not None:
+                rec = transform(rec)
             ascii_only = rng.random() < 0.05   # a few producers escape non-ASCII
             yield json.dumps(rec, ensure_ascii=ascii_only, separators=(",", ":"))
             n += 1
@@ -322,6 +362,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--rows", type=int, default=200000)
+    ap.add_argument("--as", dest="variant", choices=sorted(VARIANTS), default="record",
+                    help="record (default): as generated; pending: every request fresh; "
+                         "snapshot: as generated, made reachable from pending")
     ap.add_argument("--stats", action="store_true",
                     help="print a summary of the generated data to stderr")
     ap.add_argument("output")
@@ -331,7 +374,7 @@ def main():
     nbytes = 0
     with out:
         buf = []
-        for line in generate(a.seed, a.rows):
+        for line in generate(a.seed, a.rows, a.variant):
             buf.append(line)
             if len(buf) >= 10000:
                 s = "\n".join(buf) + "\n"

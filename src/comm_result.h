@@ -170,6 +170,8 @@ extern void cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f,
 extern CrJsonKind cr_jsonb_value_kind(JsonbValue *v);
 
 /* cr_io.c */
+struct FuncCallContext;
+extern struct FuncCallContext *cr_srf_first_call(FunctionCallInfo fcinfo);
 extern Datum comm_result_in(PG_FUNCTION_ARGS);
 extern struct varlena *cr_from_text(const char *str, size_t len,
 									CrErrors *errs);

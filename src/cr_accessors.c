@@ -94,27 +94,35 @@ comm_result_call_manager_sid(PG_FUNCTION_ARGS)
 	return string_datum(&v.call_manager_sid);
 }
 
+/* An 8-byte field (timestamps, ids); false when absent or null. */
+static inline bool
+read_fixed8(FunctionCallInfo fcinfo, uint16 flag, int64 *v)
+{
+	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), flag);
+
+	if (p == NULL)
+		return false;
+	memcpy(v, p, sizeof(int64));
+	return true;
+}
+
 Datum
 comm_result_created_at(PG_FUNCTION_ARGS)
 {
-	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_CREATED);
-	TimestampTz		v;
+	int64		v;
 
-	if (p == NULL)
+	if (!read_fixed8(fcinfo, CR_F_CREATED, &v))
 		PG_RETURN_NULL();
-	memcpy(&v, p, 8);
 	PG_RETURN_TIMESTAMPTZ(v);
 }
 
 Datum
 comm_result_sent_at(PG_FUNCTION_ARGS)
 {
-	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_SENT);
-	TimestampTz		v;
+	int64		v;
 
-	if (p == NULL)
+	if (!read_fixed8(fcinfo, CR_F_SENT, &v))
 		PG_RETURN_NULL();
-	memcpy(&v, p, 8);
 	PG_RETURN_TIMESTAMPTZ(v);
 }
 
@@ -132,24 +140,20 @@ comm_result_attempt_count(PG_FUNCTION_ARGS)
 Datum
 comm_result_session_id(PG_FUNCTION_ARGS)
 {
-	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_SESSION);
 	int64		v;
 
-	if (p == NULL)
+	if (!read_fixed8(fcinfo, CR_F_SESSION, &v))
 		PG_RETURN_NULL();
-	memcpy(&v, p, 8);
 	PG_RETURN_INT64(v);
 }
 
 Datum
 comm_result_conversation_id(PG_FUNCTION_ARGS)
 {
-	const char *p = cr_fixed_field(PG_GETARG_COMM_RESULT_PREFIX(0), CR_F_CONV);
 	int64		v;
 
-	if (p == NULL)
+	if (!read_fixed8(fcinfo, CR_F_CONV, &v))
 		PG_RETURN_NULL();
-	memcpy(&v, p, 8);
 	PG_RETURN_INT64(v);
 }
 

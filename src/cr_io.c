@@ -84,6 +84,21 @@ comm_result_is_valid(PG_FUNCTION_ARGS)
 								&errs) != NULL);
 }
 
+/* First call of a value-per-call SRF returning rows: its blessed row type. */
+FuncCallContext *
+cr_srf_first_call(FunctionCallInfo fcinfo)
+{
+	FuncCallContext *funcctx = SRF_FIRSTCALL_INIT();
+	MemoryContext old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
+	TupleDesc	tupdesc;
+
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	funcctx->tuple_desc = BlessTupleDesc(tupdesc);
+	MemoryContextSwitchTo(old);
+	return funcctx;
+}
+
 /*
  * Every problem of an input, one row each, for quarantining bad rows.
  * Value-per-call, so that calling it for each row of a large load keeps
@@ -101,14 +116,10 @@ comm_result_errors(PG_FUNCTION_ARGS)
 	if (SRF_IS_FIRSTCALL())
 	{
 		text	   *input;
-		TupleDesc	tupdesc;
 		MemoryContext old;
 
-		funcctx = SRF_FIRSTCALL_INIT();
+		funcctx = cr_srf_first_call(fcinfo);
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
 		input = PG_GETARG_TEXT_PP(0);
 		errs = palloc0(sizeof(CrErrors));
 		errs->collect_all = true;

@@ -195,17 +195,7 @@ comm_status_transitions(PG_FUNCTION_ARGS)
 	uint32		pos;
 
 	if (SRF_IS_FIRSTCALL())
-	{
-		TupleDesc	tupdesc;
-		MemoryContext old;
-
-		funcctx = SRF_FIRSTCALL_INIT();
-		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		funcctx->tuple_desc = BlessTupleDesc(tupdesc);
-		MemoryContextSwitchTo(old);
-	}
+		(void) cr_srf_first_call(fcinfo);
 	funcctx = SRF_PERCALL_SETUP();
 
 	/* user_fctx counts through the from x to pairs */
