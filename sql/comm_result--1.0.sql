@@ -282,7 +282,7 @@ COMMENT ON FUNCTION comm_result_hash_extended(comm_result, bigint) IS 'seeded 64
 CREATE OPERATOR = (
 	LEFTARG = comm_result, RIGHTARG = comm_result, FUNCTION = comm_result_eq,
 	COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel,
-	HASHES
+	HASHES, MERGES
 );
 CREATE OPERATOR <> (
 	LEFTARG = comm_result, RIGHTARG = comm_result, FUNCTION = comm_result_ne,
@@ -300,6 +300,61 @@ CREATE OPERATOR CLASS comm_result_hash_ops
 
 COMMENT ON OPERATOR FAMILY comm_result_hash_ops USING hash IS 'hashing of comm_result over its canonical form';
 COMMENT ON OPERATOR CLASS comm_result_hash_ops USING hash IS 'hashing of comm_result over its canonical form';
+
+-- Ordering: batch_id, then reference_id, in natural order (digit runs
+-- compare as numbers), then the canonical bytes.  Frozen: indexes depend
+-- on it (see README, "Ordering").
+
+CREATE FUNCTION comm_result_cmp(comm_result, comm_result) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION comm_result_lt(comm_result, comm_result) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION comm_result_le(comm_result, comm_result) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION comm_result_gt(comm_result, comm_result) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION comm_result_ge(comm_result, comm_result) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+
+COMMENT ON FUNCTION comm_result_cmp(comm_result, comm_result) IS 'btree comparison for comm_result: batch_id, reference_id (natural order), then the canonical bytes';
+COMMENT ON FUNCTION comm_result_lt(comm_result, comm_result) IS 'implementation of < for comm_result';
+COMMENT ON FUNCTION comm_result_le(comm_result, comm_result) IS 'implementation of <= for comm_result';
+COMMENT ON FUNCTION comm_result_gt(comm_result, comm_result) IS 'implementation of > for comm_result';
+COMMENT ON FUNCTION comm_result_ge(comm_result, comm_result) IS 'implementation of >= for comm_result';
+
+CREATE OPERATOR < (
+	LEFTARG = comm_result, RIGHTARG = comm_result, FUNCTION = comm_result_lt,
+	COMMUTATOR = >, NEGATOR = >=, RESTRICT = scalarltsel, JOIN = scalarltjoinsel
+);
+CREATE OPERATOR <= (
+	LEFTARG = comm_result, RIGHTARG = comm_result, FUNCTION = comm_result_le,
+	COMMUTATOR = >=, NEGATOR = >, RESTRICT = scalarlesel, JOIN = scalarlejoinsel
+);
+CREATE OPERATOR > (
+	LEFTARG = comm_result, RIGHTARG = comm_result, FUNCTION = comm_result_gt,
+	COMMUTATOR = <, NEGATOR = <=, RESTRICT = scalargtsel, JOIN = scalargtjoinsel
+);
+CREATE OPERATOR >= (
+	LEFTARG = comm_result, RIGHTARG = comm_result, FUNCTION = comm_result_ge,
+	COMMUTATOR = <=, NEGATOR = <, RESTRICT = scalargesel, JOIN = scalargejoinsel
+);
+
+COMMENT ON OPERATOR < (comm_result, comm_result) IS 'sorts before: batch_id, reference_id (natural order), then the canonical bytes';
+COMMENT ON OPERATOR <= (comm_result, comm_result) IS 'sorts before or equal';
+COMMENT ON OPERATOR > (comm_result, comm_result) IS 'sorts after';
+COMMENT ON OPERATOR >= (comm_result, comm_result) IS 'sorts after or equal';
+
+CREATE OPERATOR CLASS comm_result_btree_ops
+	DEFAULT FOR TYPE comm_result USING btree AS
+		OPERATOR 1 <,
+		OPERATOR 2 <=,
+		OPERATOR 3 =,
+		OPERATOR 4 >=,
+		OPERATOR 5 >,
+		FUNCTION 1 comm_result_cmp(comm_result, comm_result);
+
+COMMENT ON OPERATOR FAMILY comm_result_btree_ops USING btree IS 'comm_result by batch_id, reference_id (natural order), then canonical bytes';
+COMMENT ON OPERATOR CLASS comm_result_btree_ops USING btree IS 'comm_result by batch_id, reference_id (natural order), then canonical bytes';
 
 ------------------------------------------------------------------------
 -- The status lifecycle
@@ -342,3 +397,100 @@ CREATE FUNCTION comm_result_guard() RETURNS trigger
 	AS 'MODULE_PATHNAME' LANGUAGE C;
 
 COMMENT ON FUNCTION comm_result_guard() IS 'BEFORE UPDATE FOR EACH ROW trigger: rejects illegal status moves and changes of identity, created_at, sent_at and attempt_count (arguments: the comm_result columns to guard; none: all)';
+
+------------------------------------------------------------------------
+-- Batch reports: a SQL-visible aggregate state and the aggregates
+------------------------------------------------------------------------
+
+CREATE TYPE comm_batch_state;
+
+CREATE FUNCTION comm_batch_state_in(cstring) RETURNS comm_batch_state
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comm_batch_state_out(comm_batch_state) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comm_batch_state_recv(internal) RETURNS comm_batch_state
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comm_batch_state_send(comm_batch_state) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE comm_batch_state (
+	INPUT = comm_batch_state_in,
+	OUTPUT = comm_batch_state_out,
+	RECEIVE = comm_batch_state_recv,
+	SEND = comm_batch_state_send,
+	INTERNALLENGTH = 128,
+	ALIGNMENT = double,
+	STORAGE = plain
+);
+
+COMMENT ON TYPE comm_batch_state IS 'partial state of the per-batch report aggregates: counts per status, attempts, first and last instants';
+COMMENT ON FUNCTION comm_batch_state_in(cstring) IS 'comm_batch_state text input, validated';
+COMMENT ON FUNCTION comm_batch_state_out(comm_batch_state) IS 'comm_batch_state text output';
+COMMENT ON FUNCTION comm_batch_state_recv(internal) IS 'comm_batch_state binary input, validated';
+COMMENT ON FUNCTION comm_batch_state_send(comm_batch_state) IS 'comm_batch_state binary output';
+
+CREATE TYPE comm_batch_summary AS (
+	total bigint,
+	pending bigint,
+	duplicate bigint,
+	initiated bigint,
+	connected bigint,
+	completed bigint,
+	failed bigint,
+	canceled bigint,
+	invalid bigint,
+	skipped bigint,
+	attempts bigint,
+	max_attempts integer,
+	first_created_at timestamptz,
+	last_created_at timestamptz,
+	first_sent_at timestamptz,
+	last_sent_at timestamptz,
+	done boolean,
+	status_counts jsonb
+);
+
+COMMENT ON TYPE comm_batch_summary IS 'per-batch report: counts per status (an absent status counts as pending), attempts, first and last instants, whether every result is terminal, and the counts as the API''s batch details object';
+
+-- The transition and combine functions update their first argument in
+-- place when called by an aggregate, and work on a copy otherwise.
+CREATE FUNCTION comm_batch_state_add(comm_batch_state, comm_result) RETURNS comm_batch_state
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comm_batch_state_combine(comm_batch_state, comm_batch_state) RETURNS comm_batch_state
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comm_batch_state_summary(comm_batch_state) RETURNS comm_batch_summary
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION comm_batch_state_status_counts(comm_batch_state) RETURNS jsonb
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION comm_batch_state_add(comm_batch_state, comm_result) IS 'adds one result to a per-batch state';
+COMMENT ON FUNCTION comm_batch_state_combine(comm_batch_state, comm_batch_state) IS 'combines two partial per-batch states';
+COMMENT ON FUNCTION comm_batch_state_summary(comm_batch_state) IS 'the comm_batch_summary of a per-batch state';
+COMMENT ON FUNCTION comm_batch_state_status_counts(comm_batch_state) IS 'the status counts of a per-batch state as {"STATUS": count}, zero counts left out';
+
+CREATE AGGREGATE comm_batch_summary(comm_result) (
+	SFUNC = comm_batch_state_add,
+	STYPE = comm_batch_state,
+	COMBINEFUNC = comm_batch_state_combine,
+	FINALFUNC = comm_batch_state_summary,
+	INITCOND = '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)',
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE comm_status_counts(comm_result) (
+	SFUNC = comm_batch_state_add,
+	STYPE = comm_batch_state,
+	COMBINEFUNC = comm_batch_state_combine,
+	FINALFUNC = comm_batch_state_status_counts,
+	INITCOND = '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)',
+	PARALLEL = SAFE
+);
+CREATE AGGREGATE comm_result_latest(comm_result) (
+	SFUNC = comm_result_merge,
+	STYPE = comm_result,
+	COMBINEFUNC = comm_result_merge,
+	PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE comm_batch_summary(comm_result) IS 'per-batch report: counts per status, attempts, first and last instants, done, status_counts';
+COMMENT ON AGGREGATE comm_status_counts(comm_result) IS 'counts per status as {"COMPLETED": 95, "FAILED": 10}, zero counts left out';
+COMMENT ON AGGREGATE comm_result_latest(comm_result) IS 'folds snapshots of one request with comm_result_merge: the one further along';

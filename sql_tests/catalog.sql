@@ -12,7 +12,18 @@ WITH objs AS (
 SELECT p.oid::regprocedure AS function, p.provolatile AS vol, p.proisstrict AS strict,
        p.proparallel AS par
 FROM objs JOIN pg_proc p ON objs.classid = 'pg_proc'::regclass AND p.oid = objs.objid
-WHERE p.provolatile <> 'i' OR p.proparallel <> 's' OR NOT p.proisstrict
+WHERE p.prokind <> 'a' AND (p.provolatile <> 'i' OR p.proparallel <> 's' OR NOT p.proisstrict)
+ORDER BY 1::text;
+
+-- Aggregates: parallel safe, each with a combine function and an ordinary
+-- (not internal) state type, so that partial states can travel.
+SELECT a.aggfnoid::regprocedure AS aggregate, p.proparallel AS par,
+       a.aggcombinefn <> 0 AS has_combine, a.aggtranstype::regtype AS state_type
+FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+WHERE a.aggfnoid IN (SELECT objid FROM pg_depend
+                     WHERE refclassid = 'pg_extension'::regclass
+                       AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'comm_result')
+                       AND deptype = 'e')
 ORDER BY 1::text;
 
 -- Objects without a comment (should be none).

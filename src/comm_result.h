@@ -176,6 +176,9 @@ extern Datum comm_result_in(PG_FUNCTION_ARGS);
 extern struct varlena *cr_from_text(const char *str, size_t len,
 									CrErrors *errs);
 
+/* cr_order.c */
+extern int	cr_natural_cmp(const char *a, int alen, const char *b, int blen);
+
 /* cr_timestamp.c */
 typedef enum CrTimestampResult
 {
@@ -222,6 +225,7 @@ typedef struct CrView
 
 /* cr_layout.c */
 extern void cr_view(const struct varlena *value, CrView *view);
+extern void cr_view_header(const struct varlena *value, CrView *view);
 extern int	cr_read_status(const struct varlena *value);
 extern cr_noreturn void cr_bad_version(const char *p, Size len);
 extern cr_noreturn void cr_corrupted(void);

@@ -125,6 +125,15 @@ cr_read_status(const struct varlena *value)
 	return (uint8) p[1];
 }
 
+/* Only the status, flags and fixed-size fields: no string is decoded. */
+void
+cr_view_header(const struct varlena *value, CrView *v)
+{
+	const char *end;
+
+	(void) view_fixed(value, v, &end);
+}
+
 /* Everything; the strings and variables point into the value. */
 void
 cr_view(const struct varlena *value, CrView *v)

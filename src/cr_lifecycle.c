@@ -37,6 +37,12 @@ static const uint32 next_statuses[CR_STATUS_COUNT] = {
 };
 
 bool
+cr_is_terminal(int status)
+{
+	return next_statuses[status] == 0;
+}
+
+bool
 cr_can_transition(int from, int to)
 {
 	return from == to || (next_statuses[from] & BIT(to)) != 0;
@@ -184,7 +190,7 @@ comm_status_next(PG_FUNCTION_ARGS)
 Datum
 comm_status_is_terminal(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(next_statuses[PG_GETARG_COMM_STATUS(0)] == 0);
+	PG_RETURN_BOOL(cr_is_terminal(PG_GETARG_COMM_STATUS(0)));
 }
 
 /* The transition table as rows (from_status, to_status), in status order. */
