@@ -371,7 +371,7 @@ CREATE FUNCTION comm_status_is_terminal(comm_status) RETURNS boolean
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION comm_status_transitions()
 	RETURNS TABLE (from_status comm_status, to_status comm_status)
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 15;
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 13;
 
 COMMENT ON FUNCTION comm_status_can_transition(comm_status, comm_status) IS 'whether a request may move from one status to another in one step (the same status always; NULL from counts as PENDING)';
 COMMENT ON FUNCTION comm_status_next(comm_status) IS 'the statuses a request may move to next, in listing order (empty when terminal)';

@@ -19,9 +19,9 @@ INSERT INTO results (r) VALUES
  ('{"batch_id":"b","reference_id":"3","target":"5550100","request_variables":{}}');
 
 -- Allowed: a legal move, a move that skips steps (snapshots may), staying
--- put, and setting created_at or sent_at the first time.
+-- put, and setting sent_at the first time.
 UPDATE results SET r = comm_result_transition(r, 'INITIATED', '2024-01-01 00:05:00+00') WHERE reference_id = '1';
-UPDATE results SET r = '{"batch_id":"b","reference_id":"3","target":"5550100","request_variables":{},"request_status":"COMPLETED","attempt_count":1,"created_at":"2024-01-01T00:00:00Z","sent_at":"2024-01-01T00:02:00Z"}' WHERE reference_id = '3';
+UPDATE results SET r = '{"batch_id":"b","reference_id":"3","target":"5550100","request_variables":{},"request_status":"COMPLETED","attempt_count":1,"sent_at":"2024-01-01T00:02:00Z"}' WHERE reference_id = '3';
 UPDATE results SET r = comm_result_transition(r, 'COMPLETED', '2024-01-01 00:05:00+00', session_id => 4) WHERE reference_id = '2';
 SELECT reference_id, r::text FROM results ORDER BY reference_id;
 
@@ -42,6 +42,7 @@ SELECT label, pg_temp.try(sql) FROM (VALUES
  ('status removed', $$UPDATE results SET r = comm_result('b', '1', '5550100', '{}', attempt_count => 1, created_at => '2024-01-01 00:00:00+00', sent_at => '2024-01-01 00:05:00+00') WHERE reference_id = '1'$$),
  ('target changed', $$UPDATE results SET r = comm_result('b', '1', '5550101', '{}', 'INITIATED', attempt_count => 1, created_at => '2024-01-01 00:00:00+00', sent_at => '2024-01-01 00:05:00+00') WHERE reference_id = '1'$$),
  ('created_at changed', $$UPDATE results SET r = comm_result('b', '1', '5550100', '{}', 'INITIATED', attempt_count => 1, created_at => '2024-01-02 00:00:00+00', sent_at => '2024-01-01 00:05:00+00') WHERE reference_id = '1'$$),
+ ('created_at set late', $$UPDATE results SET r = comm_result('b', '3', '5550100', '{}', 'COMPLETED', attempt_count => 1, created_at => '2024-01-01 00:00:00+00', sent_at => '2024-01-01 00:02:00+00') WHERE reference_id = '3'$$),
  ('created_at removed', $$UPDATE results SET r = comm_result('b', '1', '5550100', '{}', 'INITIATED', attempt_count => 1, sent_at => '2024-01-01 00:05:00+00') WHERE reference_id = '1'$$),
  ('sent_at changed', $$UPDATE results SET r = comm_result('b', '1', '5550100', '{}', 'INITIATED', attempt_count => 1, created_at => '2024-01-01 00:00:00+00', sent_at => '2024-01-01 00:06:00+00') WHERE reference_id = '1'$$),
  ('sent_at nulled', $$UPDATE results SET r = ('{"batch_id":"b","reference_id":"1","target":"5550100","request_variables":{},"request_status":"INITIATED","attempt_count":1,"created_at":"2024-01-01T00:00:00Z","sent_at":null}') WHERE reference_id = '1'$$),
@@ -129,6 +130,19 @@ SELECT count(*) AS orders, count(DISTINCT (r::jsonb - 'reference_id')) AS distin
        bool_and(r = format((SELECT r FROM history WHERE step = 6), reference_id)::comm_result) AS all_reached_the_last_snapshot
 FROM results WHERE batch_id = 'h';
 
+-- A later snapshot that omits sent_at does not erase it: merge keeps the
+-- write-once instants whatever the order, and the guard agrees.
+DO $$
+BEGIN
+  INSERT INTO results (r) VALUES (comm_result('o', 'ab', '5550100', '{}', 'INITIATED', attempt_count => 1, sent_at => '2024-01-01 00:00:00+00'));
+  INSERT INTO results (r) VALUES (comm_result('o', 'ab', '5550100', '{}', 'COMPLETED', attempt_count => 1))
+  ON CONFLICT (batch_id, reference_id) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
+  INSERT INTO results (r) VALUES (comm_result('o', 'ba', '5550100', '{}', 'COMPLETED', attempt_count => 1));
+  INSERT INTO results (r) VALUES (comm_result('o', 'ba', '5550100', '{}', 'INITIATED', attempt_count => 1, sent_at => '2024-01-01 00:00:00+00'))
+  ON CONFLICT (batch_id, reference_id) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
+END $$;
+SELECT reference_id, request_status(r), sent_at(r) FROM results WHERE batch_id = 'o' ORDER BY 1;
+
 -- The pattern from the README, with the key as an expression index.
 CREATE TABLE results_expr (r comm_result NOT NULL);
 CREATE UNIQUE INDEX ON results_expr ((batch_id(r)), (reference_id(r)));
@@ -187,4 +201,12 @@ CREATE TRIGGER plain_guard BEFORE UPDATE ON plain FOR EACH ROW EXECUTE FUNCTION 
 UPDATE plain SET n = 2;
 SELECT comm_result_guard();
 
-DROP TABLE results, results_expr, results_part, two, plain;
+-- A domain over comm_result is guarded like the type itself.
+CREATE DOMAIN result_d AS comm_result;
+CREATE TABLE dom (r result_d);
+INSERT INTO dom VALUES (comm_result('b', '1', '5550100', '{}', 'COMPLETED'));
+CREATE TRIGGER dom_guard BEFORE UPDATE ON dom FOR EACH ROW EXECUTE FUNCTION comm_result_guard();
+UPDATE dom SET r = comm_result('b', '1', '5550100', '{}', 'PENDING');
+
+DROP TABLE results, results_expr, results_part, two, plain, dom;
+DROP DOMAIN result_d;

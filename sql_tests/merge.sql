@@ -47,7 +47,11 @@ SELECT count(*) AS triples,
                               > (attempt_count(b), CASE WHEN request_status(b) IS NULL OR request_status(b) = 'PENDING' THEN 0
                                                         WHEN request_status(b) = 'INITIATED' THEN 1
                                                         WHEN request_status(b) = 'CONNECTED' THEN 2 ELSE 3 END)
-                              AND comm_result_merge(a, b) <> a) AS further_along_lost
+                              AND comm_result_merge(a, b)::jsonb - 'created_at' - 'sent_at'
+                                  <> a::jsonb - 'created_at' - 'sent_at') AS further_along_lost,
+       -- the write-once instants: the earliest present one, whoever has it
+       count(*) FILTER (WHERE created_at(comm_result_merge(a, b)) IS DISTINCT FROM least(created_at(a), created_at(b))
+                           OR sent_at(comm_result_merge(a, b)) IS DISTINCT FROM least(sent_at(a), sent_at(b))) AS instants_lost
 FROM triples;
 
 -- Folding every snapshot in any order gives one result.
@@ -60,7 +64,8 @@ FROM (SELECT k, (SELECT x FROM (
         SELECT x, n FROM fold ORDER BY n DESC LIMIT 1) last) AS m
       FROM generate_series(1, 10) k) f;
 
--- Examples: further along wins whole; at equal progress, present beats
+-- Examples: further along wins (but for created_at and sent_at, where the
+-- earliest present instant is kept); at equal progress, present beats
 -- absent and fields are combined.
 SELECT comm_result_merge('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"request_status":"INITIATED","attempt_count":1,"session_id":7}',
                          '{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"request_status":"CONNECTED","attempt_count":1}')::text;

@@ -7,7 +7,8 @@
  * column of the table is guarded.  For each guarded column whose old value
  * is not NULL it rejects, with SQLSTATE 23514:
  *	- a new value of NULL;
- *	- a change of batch_id, reference_id or target, or of created_at once set;
+ *	- a change of batch_id, reference_id, target or created_at (setting a
+ *	  created_at that was absent is a change too);
  *	- a status the old one cannot reach through allowed moves that start
  *	  exactly as many attempts as attempt_count grew by (snapshots of a
  *	  request may skip steps, so reachability, not a single move, is the
@@ -23,6 +24,7 @@
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/errcodes.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -54,6 +56,7 @@ is_comm_result_type(Oid typid)
 				typioparam;
 	FmgrInfo	flinfo;
 
+	typid = getBaseType(typid);	/* a domain over comm_result counts too */
 	if (typid == known)
 		return true;
 	if (get_typtype(typid) != TYPTYPE_BASE)
@@ -157,9 +160,9 @@ check_move(const CrView *o, const CrView *n, const char *column)
 		reject(o, column, "target", psprintf("It is %s and would become %s.",
 											 cr_quote(o->target.data, o->target.len),
 											 cr_quote(n->target.data, n->target.len)));
-	if ((o->flags & CR_F_CREATED) &&
-		(!(n->flags & CR_F_CREATED) || n->created_at != o->created_at))
-		reject(o, column, "created_at", "It cannot change once set.");
+	if ((o->flags & CR_F_CREATED) != (n->flags & CR_F_CREATED) ||
+		n->created_at != o->created_at)
+		reject(o, column, "created_at", "It cannot be set, changed or removed after the row is stored.");
 	if ((o->flags & CR_F_SENT) &&
 		(!(n->flags & CR_F_SENT) || n->sent_at != o->sent_at))
 		reject(o, column, "sent_at", "It cannot change once set.");
@@ -176,12 +179,13 @@ check_move(const CrView *o, const CrView *n, const char *column)
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("invalid status transition from %s to %s in column \"%s\"",
 						cr_status_names[from], cr_status_names[to], column),
-				 errdetail("No sequence of allowed moves leads from %s to %s with %d new attempt%s. The request is batch_id %s, reference_id %s.",
-						   cr_status_names[from], cr_status_names[to],
-						   n->attempt_count - o->attempt_count,
-						   n->attempt_count - o->attempt_count == 1 ? "" : "s",
-						   cr_quote(o->batch_id.data, o->batch_id.len),
-						   cr_quote(o->reference_id.data, o->reference_id.len)),
+				 errdetail_plural("No sequence of allowed moves leads from %s to %s with %d new attempt. The request is batch_id %s, reference_id %s.",
+								  "No sequence of allowed moves leads from %s to %s with %d new attempts. The request is batch_id %s, reference_id %s.",
+								  n->attempt_count - o->attempt_count,
+								  cr_status_names[from], cr_status_names[to],
+								  n->attempt_count - o->attempt_count,
+								  cr_quote(o->batch_id.data, o->batch_id.len),
+								  cr_quote(o->reference_id.data, o->reference_id.len)),
 				 errhint("Allowed next statuses from %s: %s; each move to INITIATED adds one attempt.",
 						 cr_status_names[from], cr_next_statuses_text(from))));
 }
@@ -219,11 +223,17 @@ comm_result_guard(PG_FUNCTION_ARGS)
 
 		if (oldnull)
 			continue;
+		/* an untouched column keeps its datum: nothing to check or fetch */
+		if (!newnull && datumIsEqual(od, nd, false, -1))
+			continue;
+		cr_view((struct varlena *) PG_DETOAST_DATUM_PACKED(od), &o);
 		if (newnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_CHECK_VIOLATION),
-					 errmsg("column \"%s\" cannot be set to null once it holds a result", column)));
-		cr_view((struct varlena *) PG_DETOAST_DATUM_PACKED(od), &o);
+					 errmsg("column \"%s\" cannot be set to null once it holds a result", column),
+					 errdetail("The request is batch_id %s, reference_id %s.",
+							   cr_quote(o.batch_id.data, o.batch_id.len),
+							   cr_quote(o.reference_id.data, o.reference_id.len))));
 		cr_view((struct varlena *) PG_DETOAST_DATUM_PACKED(nd), &n);
 		check_move(&o, &n, column);
 	}

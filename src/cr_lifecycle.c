@@ -325,12 +325,15 @@ comm_result_transition(PG_FUNCTION_ARGS)
 
 /*
  * Merging.  Progress is (attempt_count, rank): the snapshot further along
- * wins whole.  At equal progress each field takes the greater of its two
- * states, in one fixed order per field: absent < null < present, then the
- * value (statuses in listing order, strings and jsonb images bytewise,
- * numbers and instants numerically).  A lexicographic order over a total
- * preorder and per-field maxima is a semilattice, so merge is commutative,
- * associative and idempotent.
+ * wins, except for the write-once instants.  At equal progress each field
+ * takes the greater of its two states, in one fixed order per field:
+ * absent < null < present, then the value (statuses in listing order,
+ * strings and jsonb images bytewise, numbers numerically).  created_at and
+ * sent_at, which the guard trigger lets be set only once, are joined across
+ * every snapshot whatever its progress, the earlier instant winning, so
+ * that a later snapshot that omits them does not erase them.  Each rule is
+ * a semilattice and so is their product: merge is commutative, associative
+ * and idempotent.
  */
 static int
 cmp_bytes(const char *a, int alen, const char *b, int blen)
@@ -356,10 +359,22 @@ cmp_int64(int64 a, int64 b)
 }
 
 /* Compare field state in a and b: presence first, then value when present. */
-#define CMP_FIELD(present, null, valcmp) \
-	(presence(a->flags, present, null) != presence(b->flags, present, null) ? \
-	 presence(a->flags, present, null) - presence(b->flags, present, null) : \
-	 (a->flags & (present)) ? (valcmp) : 0)
+#define CMP_FIELD(a, b, present, null, valcmp) \
+	(presence((a)->flags, present, null) != presence((b)->flags, present, null) ? \
+	 presence((a)->flags, present, null) - presence((b)->flags, present, null) : \
+	 ((a)->flags & (present)) ? (valcmp) : 0)
+
+/* Take a field's state and value from b into f when cond holds. */
+#define TAKE(cond, present, null, assign) \
+	do { \
+		if (cond) \
+		{ \
+			f->flags = (f->flags & ~((present) | (null))) | \
+				(b->flags & ((present) | (null))); \
+			assign; \
+			changed = true; \
+		} \
+	} while (0)
 
 static int
 cmp_progress(const CrView *a, const CrView *b)
@@ -371,25 +386,13 @@ cmp_progress(const CrView *a, const CrView *b)
 	return status_rank(cr_effective_status(a)) - status_rank(cr_effective_status(b));
 }
 
-/* Take from b every field whose state in b is greater than in a. */
+/* At equal progress: take from b every field whose state is greater. */
 static bool
 join_fields(const CrView *a, const CrView *b, CrFields *f)
 {
 	bool		changed = false;
-	uint16		keep;
 
-#define TAKE(cond, present, null, assign) \
-	do { \
-		if (cond) \
-		{ \
-			keep = f->flags & ~((present) | (null)); \
-			f->flags = keep | (b->flags & ((present) | (null))); \
-			assign; \
-			changed = true; \
-		} \
-	} while (0)
-
-	TAKE(CMP_FIELD(CR_F_STATUS, 0, (int) a->status - (int) b->status) < 0,
+	TAKE(CMP_FIELD(a, b, CR_F_STATUS, 0, (int) a->status - (int) b->status) < 0,
 		 CR_F_STATUS, 0, f->status = b->status);
 	if (cmp_bytes(a->target.data, a->target.len, b->target.data, b->target.len) < 0)
 	{
@@ -401,22 +404,32 @@ join_fields(const CrView *a, const CrView *b, CrFields *f)
 		f->variables = cr_view_variables(b);
 		changed = true;
 	}
-	TAKE(CMP_FIELD(CR_F_SID, CR_F_SID_NULL,
+	TAKE(CMP_FIELD(a, b, CR_F_SID, CR_F_SID_NULL,
 				   cmp_bytes(a->call_manager_sid.data, a->call_manager_sid.len,
 							 b->call_manager_sid.data, b->call_manager_sid.len)) < 0,
 		 CR_F_SID, CR_F_SID_NULL, f->call_manager_sid = b->call_manager_sid);
-	TAKE(CMP_FIELD(CR_F_CREATED, 0, cmp_int64(a->created_at, b->created_at)) < 0,
-		 CR_F_CREATED, 0, f->created_at = b->created_at);
-	TAKE(CMP_FIELD(CR_F_SENT, CR_F_SENT_NULL, cmp_int64(a->sent_at, b->sent_at)) < 0,
-		 CR_F_SENT, CR_F_SENT_NULL, f->sent_at = b->sent_at);
-	TAKE(CMP_FIELD(CR_F_SESSION, CR_F_SESSION_NULL, cmp_int64(a->session_id, b->session_id)) < 0,
+	TAKE(CMP_FIELD(a, b, CR_F_SESSION, CR_F_SESSION_NULL, cmp_int64(a->session_id, b->session_id)) < 0,
 		 CR_F_SESSION, CR_F_SESSION_NULL, f->session_id = b->session_id);
-	TAKE(CMP_FIELD(CR_F_CONV, CR_F_CONV_NULL,
+	TAKE(CMP_FIELD(a, b, CR_F_CONV, CR_F_CONV_NULL,
 				   cmp_int64(a->conversation_id, b->conversation_id)) < 0,
 		 CR_F_CONV, CR_F_CONV_NULL, f->conversation_id = b->conversation_id);
-#undef TAKE
 	return changed;
 }
+
+/* Whatever the progress: the write-once instants, the earlier winning. */
+static bool
+join_instants(const CrView *a, const CrView *b, CrFields *f)
+{
+	bool		changed = false;
+
+	TAKE(CMP_FIELD(a, b, CR_F_CREATED, 0, cmp_int64(b->created_at, a->created_at)) < 0,
+		 CR_F_CREATED, 0, f->created_at = b->created_at);
+	TAKE(CMP_FIELD(a, b, CR_F_SENT, CR_F_SENT_NULL, cmp_int64(b->sent_at, a->sent_at)) < 0,
+		 CR_F_SENT, CR_F_SENT_NULL, f->sent_at = b->sent_at);
+	return changed;
+}
+
+#undef TAKE
 
 Datum
 comm_result_merge(PG_FUNCTION_ARGS)
@@ -428,6 +441,9 @@ comm_result_merge(PG_FUNCTION_ARGS)
 	CrFields	f;
 	CrErrors	errs = {0};
 	int			c;
+	bool		changed;
+	const CrView *winner,
+			   *other;
 	struct varlena *result;
 
 	cr_view(va, &a);
@@ -445,14 +461,13 @@ comm_result_merge(PG_FUNCTION_ARGS)
 						   cr_quote(b.reference_id.data, b.reference_id.len))));
 
 	c = cmp_progress(&a, &b);
-	if (c > 0)
-		PG_RETURN_POINTER(va);
-	if (c < 0)
-		PG_RETURN_POINTER(vb);
-
-	cr_fields_from_view(&a, &f);
-	if (!join_fields(&a, &b, &f))
-		PG_RETURN_POINTER(va);
+	winner = (c >= 0) ? &a : &b;
+	other = (c >= 0) ? &b : &a;
+	cr_fields_from_view(winner, &f);
+	changed = (c == 0) ? join_fields(&a, &b, &f) : false;
+	changed |= join_instants(winner, other, &f);
+	if (!changed)
+		PG_RETURN_POINTER(winner == &a ? va : vb);
 	result = cr_build(&f, &errs);
 	cr_report(&errs, NULL);
 	PG_RETURN_POINTER(result);
