@@ -66,6 +66,9 @@ WHERE comm_result_is_valid(line)
 ORDER BY lineno
 ON CONFLICT (batch_id, reference_id) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
 
+-- Reports: a per-batch view and trigger-maintained counters.
+\ir reporting.sql
+
 SELECT count(*) FILTER (WHERE comm_result_is_valid(line)) AS accepted,
        count(*) FILTER (WHERE NOT comm_result_is_valid(line)) AS rejected
 FROM staging;
@@ -155,21 +158,16 @@ SELECT count(*) AS results,
        count(*) FILTER (WHERE (r::jsonb)::comm_result::jsonb = r::jsonb) AS round_trips
 FROM results;
 
-\echo '== 9. Status of each batch (an absent status counts as PENDING)'
-SELECT coalesce(batch_id(r), 'all') AS batch,
-       count(*) AS total,
-       count(*) FILTER (WHERE coalesce(request_status(r), 'PENDING') = 'PENDING') AS pending,
-       count(*) FILTER (WHERE request_status(r) = 'INITIATED') AS initiated,
-       count(*) FILTER (WHERE request_status(r) = 'CONNECTED') AS connected,
-       count(*) FILTER (WHERE request_status(r) = 'COMPLETED') AS completed,
-       count(*) FILTER (WHERE request_status(r) = 'FAILED') AS failed,
-       count(*) FILTER (WHERE request_status(r) = 'CANCELED') AS canceled,
-       count(*) FILTER (WHERE request_status(r) = 'DUPLICATE') AS duplicate,
-       count(*) FILTER (WHERE request_status(r) = 'INVALID') AS invalid,
-       count(*) FILTER (WHERE request_status(r) = 'SKIPPED') AS skipped
-FROM results
-GROUP BY ROLLUP (batch_id(r))
-ORDER BY grouping(batch_id(r)), string_to_array(batch_id(r), '.')::int[];
+\echo '== 9. Status of each batch (batch_report: comm_batch_summary per batch; an absent status counts as PENDING)'
+SELECT batch_id AS batch, total, pending, initiated, connected, completed, failed, canceled,
+       duplicate, invalid, skipped, attempts, done, completion_ratio
+FROM batch_report
+ORDER BY string_to_array(batch_id, '.')::int[];
+
+\echo 'The same counts from the trigger-maintained counters (batch_dashboard), without a scan:'
+SELECT batch_id AS batch, total, finished, status_counts
+FROM batch_dashboard
+ORDER BY string_to_array(batch_id, '.')::int[];
 
 \echo 'Delivery times of the finished requests, per batch:'
 SELECT batch_id(r) AS batch,
@@ -227,3 +225,8 @@ ON CONFLICT (batch_id, reference_id) DO UPDATE SET r = comm_result_merge(results
 SELECT reference_id, request_status(r) AS status, attempt_count(r) AS attempts,
        session_id(r), conversation_id(r)
 FROM results WHERE r = (SELECT completed FROM snapshots);
+
+\echo 'The counters followed every insert, move and upsert:'
+SELECT d.batch_id AS batch, d.total, d.status_counts = r.status_counts AS counters_match_report
+FROM batch_dashboard d JOIN batch_report r USING (batch_id)
+ORDER BY string_to_array(d.batch_id, '.')::int[];
