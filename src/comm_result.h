@@ -226,6 +226,7 @@ typedef struct CrView
 /* cr_layout.c */
 extern void cr_view(const struct varlena *value, CrView *view);
 extern void cr_view_header(const struct varlena *value, CrView *view);
+extern CrString cr_read_string(const struct varlena *value, int which);
 extern int	cr_read_status(const struct varlena *value);
 extern cr_noreturn void cr_bad_version(const char *p, Size len);
 extern cr_noreturn void cr_corrupted(void);

@@ -50,22 +50,25 @@ string_datum(const CrString *s)
 Datum
 comm_result_batch_id(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
-	return string_datum(&v.batch_id);
+	CrString	s = cr_read_string(PG_GETARG_COMM_RESULT(0), 0);
+
+	return string_datum(&s);
 }
 
 Datum
 comm_result_reference_id(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
-	return string_datum(&v.reference_id);
+	CrString	s = cr_read_string(PG_GETARG_COMM_RESULT(0), 1);
+
+	return string_datum(&s);
 }
 
 Datum
 comm_result_target(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
-	return string_datum(&v.target);
+	CrString	s = cr_read_string(PG_GETARG_COMM_RESULT(0), 2);
+
+	return string_datum(&s);
 }
 
 Datum

@@ -134,6 +134,39 @@ cr_view_header(const struct varlena *value, CrView *v)
 	(void) view_fixed(value, v, &end);
 }
 
+/*
+ * One of batch_id (0), reference_id (1) and target (2), without decoding
+ * anything else: skip the fixed fields by their flags, then the lengths.
+ * For GROUP BY batch_id(r) and key lookups, called once per row.
+ */
+CrString
+cr_read_string(const struct varlena *value, int which)
+{
+	const char *p = VARDATA_ANY(value);
+	const char *end = p + VARSIZE_ANY_EXHDR(value);
+	uint16		flags;
+	uint32		lens[4];
+	int			nstrings;
+	Size		skip = 0;
+
+	Assert(which >= 0 && which < 3);
+	check_version(p, end - p);
+	memcpy(&flags, p + 2, sizeof(flags));
+	p += CR_HEADER_SIZE + ((flags & CR_F_ATTEMPTS) ? 4 : 0) +
+		8 * (!!(flags & CR_F_CREATED) + !!(flags & CR_F_SENT) +
+			 !!(flags & CR_F_SESSION) + !!(flags & CR_F_CONV));
+	if (p > end)
+		cr_corrupted();
+	nstrings = (flags & CR_F_SID) ? 4 : 3;
+	for (int i = 0; i < nstrings; i++)
+		p = get_varint(p, end, &lens[i]);
+	for (int i = 0; i < which; i++)
+		skip += lens[i];
+	if (skip + lens[which] > (Size) (end - p))
+		cr_corrupted();
+	return (CrString) {p + skip, (int) lens[which]};
+}
+
 /* Everything; the strings and variables point into the value. */
 void
 cr_view(const struct varlena *value, CrView *v)
