@@ -87,9 +87,9 @@ $$;
 """
 
 
-def parse_contender(name):
-    """Split contenders/<name>.sql into its '-- @section' parts."""
-    path = os.path.join(HERE, "contenders", name + ".sql")
+def parse_contender(name, directory="contenders"):
+    """Split <directory>/<name>.sql into its '-- @section' parts."""
+    path = os.path.join(HERE, directory, name + ".sql")
     sections, cur = {}, None
     for line in open(path, encoding="utf-8"):
         m = re.match(r"--\s*@(\w+)(?:\s+(\w+))?\s*$", line)
@@ -402,6 +402,40 @@ def memory_check(args):
 
 # ---------------------------------------------------------------- report
 
+RESULTS_TITLE = "# comm_result benchmark results"
+# The parts of the benchmark, in the order results.md lists them.
+PARTS = ("load", "transitions")
+
+
+def part_marker(part):
+    return "<!-- bench part: %s -->" % part
+
+
+def write_part(path, part, text):
+    """results.md holds one section per part of the benchmark (run.sh's
+    PART): replace this part's section and keep the others as they are."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+    except FileNotFoundError:
+        old = ""
+    found = sorted((old.index(part_marker(p)), p) for p in PARTS if part_marker(p) in old)
+    parts = {}
+    for i, (pos, p) in enumerate(found):
+        end = found[i + 1][0] if i + 1 < len(found) else len(old)
+        parts[p] = old[pos + len(part_marker(p)):end].strip("\n")
+    if not found and old.startswith(RESULTS_TITLE + "\n") and part != "load":
+        # a results.md from before the parts: its body is the load part
+        body = old[len(RESULTS_TITLE):].strip("\n")
+        parts["load"] = "## Load, size and scans\n\n" + re.sub(r"(?m)^## ", "### ", body)
+    parts[part] = text.strip("\n")
+    out = [RESULTS_TITLE, ""]
+    for p in PARTS:
+        if p in parts:
+            out += [part_marker(p), "", parts[p], ""]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(out))
+
 def fmt(x, unit):
     if unit == "ms":
         return "%.0f ms" % x if x >= 100 else "%.1f ms" % x
@@ -410,7 +444,7 @@ def fmt(x, unit):
 
 def report(args, names, res, paired, problems, mem, settings, expected):
     L = []
-    L.append("# comm_result benchmark results")
+    L.append("## Load, size and scans")
     L.append("")
     L.append("- %d rows (seed %d, %s), %d rounds interleaved (order rotated each round), "
              "%d timed repetitions per query per round after one warm-up; medians over all rounds."
@@ -484,7 +518,7 @@ def report(args, names, res, paired, problems, mem, settings, expected):
         L.append("**%d of %d target rows pass.**" % (sum(v == "PASS" for v in verdicts), len(verdicts)))
         L.append("")
     # details
-    L.append("## Details")
+    L.append("### Details")
     L.append("")
     L.append("Per-round load times in ms (statement parts: COPY[, INSERT ... SELECT], index):")
     L.append("")
@@ -516,7 +550,7 @@ def report(args, names, res, paired, problems, mem, settings, expected):
              % (expected["status"], expected["scan"]))
     L.append("")
     if mem:
-        L.append("## Memory check")
+        L.append("### Memory check")
         L.append("")
         L.append("One backend (pid from pg_backend_pid()) runs COPY of N rows into a comm_result "
                  "table with its unique index, then the accessor scan and the status filter; "
@@ -536,7 +570,7 @@ def report(args, names, res, paired, problems, mem, settings, expected):
                         deciles(r["copy_series"])))
         L.append("")
     if problems:
-        L.append("## PROBLEMS")
+        L.append("### PROBLEMS")
         L.append("")
         for p in problems:
             L.append("- " + p)
@@ -577,8 +611,7 @@ def main():
     text, verdicts = report(args, names, res, paired, problems, mem, settings, expected)
     print()
     print(text)
-    with open(args.out, "w", encoding="utf-8") as f:
-        f.write(text)
+    write_part(args.out, "load", text)
     log("written to %s" % args.out)
     if problems:
         log("%d problem(s), see the PROBLEMS section" % len(problems))

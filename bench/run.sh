@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Benchmark comm_result against jsonb and typed-column alternatives.
 #
-#   bench/run.sh                      # full run: 200k rows, 3 rounds, 2M-row memory check
+#   bench/run.sh                      # full run: both parts, 200k rows, 3 rounds, 2M-row memory check
 #   ROWS=50000 ROUNDS=2 MEMROWS=0 bench/run.sh      # quick run, no memory check
+#   PART=transitions SKIP_BUILD=1 bench/run.sh      # only the lifecycle workload
 #
 # Environment:
+#   PART        all (default), load (load, size, scans, memory: bench.py) or
+#               transitions (guarded updates and upserts: transitions.py)
 #   ROWS        rows in the benchmark data set          (default 200000)
 #   ROUNDS      interleaved rounds                      (default 3)
 #   REPS        timed runs of each query per round      (default 7)
@@ -13,11 +16,16 @@
 #   MEMREF=1    also run the memory check on plain jsonb, for reference
 #   SKIP_D=1    leave out (d) and do not build the extension (develop a-c)
 #   SKIP_BUILD=1  use the comm_result already installed instead of building
+#   FILLFACTORS fillfactors of the transition part      (default "100,90";
+#               100 carries the targets)
+#   UPSERT_CONTENDERS  contenders of the upsert        (default "p,j,dx,dg";
+#               "p,p0,j,j0,dx,dg" adds the tables without CHECKs)
 #
 # Runs as root (the server runs as "postgres") or as a normal user with sudo
 # (for "make install").  The throwaway cluster, on a Unix socket in a fresh
 # /tmp directory, is stopped and removed on exit, also after a failure.
-# Results are printed and written to bench/results.md.
+# Results are printed and written to bench/results.md, one section per part
+# (running one part replaces its section and keeps the other).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../test/lib/cluster.sh
@@ -30,6 +38,18 @@ MEMROWS=${MEMROWS:-2000000}
 SEED=${SEED:-42}
 SKIP_D=${SKIP_D:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
+PART=${PART:-all}
+case "$PART" in
+all | load | transitions) ;;
+*)
+	echo "run.sh: PART must be all, load or transitions, not '$PART'" >&2
+	exit 2
+	;;
+esac
+if [ "$PART" = transitions ] && [ "$SKIP_D" = 1 ]; then
+	echo "run.sh: the transitions part needs comm_result (SKIP_D=1 is for the load part)" >&2
+	exit 2
+fi
 
 start=$(date +%s)
 cr_ensure_deps
@@ -58,31 +78,60 @@ cr_cluster_start "${SETTINGS[@]}"
 export PSQL="$CR_PGBIN/psql"
 files=$(cr_server_dir)
 
-# The data for N rows is the first N lines of the data for M > N rows, so
-# the memory-check file, when there is one, also provides the main file.
-data=$files/records.jsonl
-if [ "$MEMROWS" -gt 0 ] && [ "$SKIP_D" != 1 ]; then
-	memdata=$files/mem.jsonl
-	cr_log "generating $MEMROWS records (seed $SEED)"
-	python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$MEMROWS" "$memdata"
-	if [ "$ROWS" -le "$MEMROWS" ]; then
-		head -n "$ROWS" "$memdata" >"$data"
-	else
-		python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" "$data"
-	fi
-	memargs=(--mem-data "$memdata" --mem-rows "$MEMROWS")
-	[ "${MEMREF:-0}" = 1 ] && memargs+=(--mem-ref)
-else
-	cr_log "generating $ROWS records (seed $SEED)"
-	python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" "$data"
-	memargs=()
-fi
-chmod 644 "$files"/*.jsonl
-
-skip=()
-[ "$SKIP_D" = 1 ] && skip=(--skip-d)
 rc=0
-python3 "$BENCH_DIR/bench.py" --data "$data" --seed "$SEED" --rounds "$ROUNDS" --reps "$REPS" \
-	"${memargs[@]}" "${skip[@]}" || rc=$?
+if [ "$PART" != transitions ]; then
+	t0=$(date +%s)
+	# The data for N rows is the first N lines of the data for M > N rows, so
+	# the memory-check file, when there is one, also provides the main file.
+	data=$files/records.jsonl
+	if [ "$MEMROWS" -gt 0 ] && [ "$SKIP_D" != 1 ]; then
+		memdata=$files/mem.jsonl
+		cr_log "generating $MEMROWS records (seed $SEED)"
+		python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$MEMROWS" "$memdata"
+		if [ "$ROWS" -le "$MEMROWS" ]; then
+			head -n "$ROWS" "$memdata" >"$data"
+		else
+			python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" "$data"
+		fi
+		memargs=(--mem-data "$memdata" --mem-rows "$MEMROWS")
+		[ "${MEMREF:-0}" = 1 ] && memargs+=(--mem-ref)
+	else
+		cr_log "generating $ROWS records (seed $SEED)"
+		python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" "$data"
+		memargs=()
+	fi
+	chmod 644 "$files"/*.jsonl
+
+	skip=()
+	[ "$SKIP_D" = 1 ] && skip=(--skip-d)
+	python3 "$BENCH_DIR/bench.py" --data "$data" --seed "$SEED" --rounds "$ROUNDS" --reps "$REPS" \
+		"${memargs[@]}" "${skip[@]}" || rc=$?
+	cr_log "load part took $(($(date +%s) - t0)) s"
+	# the transitions part starts from an empty cluster either way
+	"$PSQL" -X -q -c "DROP TABLE IF EXISTS t_a, t_b, t_b_stage, t_c, t_d, t_mem;" || true
+fi
+
+if [ "$PART" = all ] && [ "$SKIP_D" = 1 ]; then
+	cr_log "SKIP_D=1: no transitions part (it needs comm_result)"
+elif [ "$PART" != load ]; then
+	t0=$(date +%s)
+	# The same requests twice: fresh (pending) and further along (snapshots).
+	cr_log "generating $ROWS pending requests and their snapshots (seed $SEED)"
+	python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" --as pending "$files/pending.jsonl" &
+	gen1=$!
+	python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" --as snapshot "$files/snapshots.jsonl" &
+	gen2=$!
+	wait "$gen1"
+	wait "$gen2"
+	chmod 644 "$files"/*.jsonl
+	python3 "$BENCH_DIR/transitions.py" --pending "$files/pending.jsonl" \
+		--snapshots "$files/snapshots.jsonl" --seed "$SEED" --rounds "$ROUNDS" \
+		--fillfactors "${FILLFACTORS:-100,90}" \
+		--upsert-contenders "${UPSERT_CONTENDERS:-p,j,dx,dg}" || {
+		r=$?
+		[ "$rc" -ne 0 ] || rc=$r
+	}
+	cr_log "transitions part took $(($(date +%s) - t0)) s"
+fi
 cr_log "bench took $(($(date +%s) - start)) s"
 exit "$rc"
