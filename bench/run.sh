@@ -18,8 +18,11 @@
 #   SKIP_BUILD=1  use the comm_result already installed instead of building
 #   FILLFACTORS fillfactors of the transition part      (default "100,90";
 #               100 carries the targets)
-#   UPSERT_CONTENDERS  contenders of the upsert        (default "p,j,dx,dg";
-#               "p,p0,j,j0,dx,dg" adds the tables without CHECKs)
+#   UPSERT_FILLFACTORS fillfactors of the upsert        (default "100,90";
+#               other than 100 only for the comm_result contenders)
+#   UPSERT_CONTENDERS  contenders of the upsert at fillfactor 100
+#               (default "p,j,dx,dg"; "p,p0,j,j0,dx,dg" adds the tables
+#               without CHECKs)
 #
 # Runs as root (the server runs as "postgres") or as a normal user with sudo
 # (for "make install").  The throwaway cluster, on a Unix socket in a fresh
@@ -127,6 +130,7 @@ elif [ "$PART" != load ]; then
 	python3 "$BENCH_DIR/transitions.py" --pending "$files/pending.jsonl" \
 		--snapshots "$files/snapshots.jsonl" --seed "$SEED" --rounds "$ROUNDS" \
 		--fillfactors "${FILLFACTORS:-100,90}" \
+		--upsert-fillfactors "${UPSERT_FILLFACTORS:-100,90}" \
 		--upsert-contenders "${UPSERT_CONTENDERS:-p,j,dx,dg}" || {
 		r=$?
 		[ "$rc" -ne 0 ] || rc=$r

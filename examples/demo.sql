@@ -45,16 +45,16 @@ CREATE TABLE staging (
 SELECT count(*) AS lines_in_file FROM staging;
 
 \echo '== 3. Keep the valid results'
--- The recommended schema: a reference id identifies a request within its
--- batch, and the key lives in stored generated columns, so updates of r
--- leave the key's index alone (HOT updates).  The guard trigger keeps every
--- update a legal move along the lifecycle.
+-- The recommended schema: one comm_result column, a reference id
+-- identifying a request within its batch through a unique expression index
+-- (which also gives the planner statistics on batch_id(r)), and the guard
+-- trigger keeping every update a legal move along the lifecycle.  (In
+-- bench/, updates and upserts ran as fast or faster than with the key in
+-- stored generated columns.)
 CREATE TABLE results (
-    r            comm_result NOT NULL,
-    batch_id     text GENERATED ALWAYS AS (batch_id(r)) STORED,
-    reference_id text GENERATED ALWAYS AS (reference_id(r)) STORED,
-    PRIMARY KEY (batch_id, reference_id)
+    r comm_result NOT NULL
 );
+CREATE UNIQUE INDEX results_key ON results ((batch_id(r)), (reference_id(r)));
 CREATE TRIGGER results_guard BEFORE UPDATE ON results
     FOR EACH ROW EXECUTE FUNCTION comm_result_guard();
 
@@ -64,7 +64,7 @@ SELECT line::comm_result
 FROM staging
 WHERE comm_result_is_valid(line)
 ORDER BY lineno
-ON CONFLICT (batch_id, reference_id) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
+ON CONFLICT ((batch_id(r)), (reference_id(r))) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
 
 -- Reports: a per-batch view and trigger-maintained counters.
 \ir reporting.sql
@@ -88,10 +88,9 @@ ORDER BY s.lineno, e.n;
 \x on
 SELECT f.*
 FROM results t, comm_result_fields(t.r) f
-WHERE (t.batch_id, t.reference_id) IN (('20250117.9', '10001'), ('20250117.9', '10002'))
-   OR (t.batch_id, t.reference_id) = (SELECT batch_id, min(reference_id) FROM results
-                                      WHERE request_status(r) IS NULL GROUP BY 1 ORDER BY 1 LIMIT 1)
-ORDER BY t.batch_id, t.reference_id;
+WHERE (batch_id(t.r), reference_id(t.r)) IN (('20250117.9', '10001'), ('20250117.9', '10002'))
+   OR t.r = (SELECT r FROM results WHERE request_status(r) IS NULL ORDER BY r LIMIT 1)
+ORDER BY t.r;
 \x off
 
 \echo '== 6. E-mail or phone? (target_kind)'
@@ -183,10 +182,10 @@ ORDER BY string_to_array(batch_id(r), '.')::int[];
 \echo '== 10. The lifecycle: moves, the guard, re-ingested snapshots'
 \echo 'Dial the pending requests of batch 20250118.2 (PENDING -> INITIATED adds an attempt, sets sent_at):'
 UPDATE results SET r = comm_result_transition(r, 'INITIATED', '2025-01-18 12:00:00+00')
-WHERE batch_id = '20250118.2' AND coalesce(request_status(r), 'PENDING') = 'PENDING';
+WHERE batch_id(r) = '20250118.2' AND coalesce(request_status(r), 'PENDING') = 'PENDING';
 SELECT request_status(r) AS status, count(*) AS results, sum(attempt_count(r)) AS attempts,
        count(*) FILTER (WHERE sent_at(r) = '2025-01-18 12:00:00+00') AS sent_now
-FROM results WHERE batch_id = '20250118.2'
+FROM results WHERE batch_id(r) = '20250118.2'
 GROUP BY 1 ORDER BY 1;
 
 \echo 'The lifecycle table (comm_status_transitions):'
@@ -203,11 +202,11 @@ EXCEPTION WHEN check_violation OR invalid_parameter_value THEN
 END $$;
 SELECT pg_temp.attempt($q$
     UPDATE results SET r = (r::jsonb || '{"request_status":"FAILED"}')::comm_result
-    WHERE batch_id = '20250117.9' AND reference_id = '10001'
+    WHERE batch_id(r) = '20250117.9' AND reference_id(r) = '10001'
 $q$) AS overwrite_with_failed;
 SELECT pg_temp.attempt($q$
     UPDATE results SET r = comm_result_transition(r, 'FAILED', '2025-01-18 12:00:00+00')
-    WHERE batch_id = '20250117.9' AND reference_id = '10001'
+    WHERE batch_id(r) = '20250117.9' AND reference_id(r) = '10001'
 $q$) AS transition_to_failed;
 
 \echo 'Re-ingesting snapshots of one request in any order: the merge keeps the one further along.'
@@ -216,13 +215,13 @@ SELECT comm_result_transition(r, 'CONNECTED', '2025-01-18 12:00:00+00', session_
        comm_result_transition(comm_result_transition(r, 'CONNECTED', '2025-01-18 12:00:00+00', session_id => 90001),
                               'COMPLETED', '2025-01-18 12:03:00+00', conversation_id => 70001) AS completed
 FROM results
-WHERE batch_id = '20250118.2' AND request_status(r) = 'INITIATED'
-ORDER BY reference_id LIMIT 1;
+WHERE batch_id(r) = '20250118.2' AND request_status(r) = 'INITIATED'
+ORDER BY r LIMIT 1;
 INSERT INTO results (r) SELECT completed FROM snapshots
-ON CONFLICT (batch_id, reference_id) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
+ON CONFLICT ((batch_id(r)), (reference_id(r))) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
 INSERT INTO results (r) SELECT connected FROM snapshots
-ON CONFLICT (batch_id, reference_id) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
-SELECT reference_id, request_status(r) AS status, attempt_count(r) AS attempts,
+ON CONFLICT ((batch_id(r)), (reference_id(r))) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
+SELECT reference_id(r), request_status(r) AS status, attempt_count(r) AS attempts,
        session_id(r), conversation_id(r)
 FROM results WHERE r = (SELECT completed FROM snapshots);
 

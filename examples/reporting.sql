@@ -1,6 +1,6 @@
 -- Per-batch reporting on a results table (see demo.sql):
 --
---     results (r comm_result, batch_id text GENERATED ..., reference_id ...)
+--     results (r comm_result, ...)
 --
 -- batch_report: one row per batch, computed on demand by the
 --   comm_batch_summary aggregate (parallel safe), with a completion ratio.
@@ -16,7 +16,7 @@ SELECT batch_id, (s).total, (s).pending, (s).initiated, (s).connected, (s).compl
        round(((s).total - (s).pending - (s).initiated - (s).connected - (s).failed)::numeric
              / nullif((s).total, 0), 3) AS completion_ratio,
        (s).status_counts
-FROM (SELECT batch_id, comm_batch_summary(r) AS s FROM results GROUP BY batch_id) b;
+FROM (SELECT batch_id(r) AS batch_id, comm_batch_summary(r) AS s FROM results GROUP BY 1) b;
 
 COMMENT ON VIEW batch_report IS 'one row per batch: counts per status, attempts, done, and the share of results in a terminal status';
 
@@ -68,7 +68,7 @@ CREATE OR REPLACE TRIGGER results_counts_delete AFTER DELETE ON results
 -- Start the counters from what the table holds now.
 TRUNCATE batch_status_counts;
 INSERT INTO batch_status_counts (batch_id, status, n)
-SELECT batch_id, coalesce(request_status(r), 'PENDING'), count(*)
+SELECT batch_id(r), coalesce(request_status(r), 'PENDING'), count(*)
 FROM results GROUP BY 1, 2;
 
 CREATE OR REPLACE VIEW batch_dashboard AS
