@@ -28,6 +28,7 @@
 
 #include "postgres.h"
 
+#include "access/tupdesc.h"
 #include "datatype/timestamp.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -172,6 +173,7 @@ extern CrJsonKind cr_jsonb_value_kind(JsonbValue *v);
 /* cr_io.c */
 struct FuncCallContext;
 extern struct FuncCallContext *cr_srf_first_call(FunctionCallInfo fcinfo);
+extern TupleDesc cr_row_type(FunctionCallInfo fcinfo, int natts);
 extern Datum comm_result_in(PG_FUNCTION_ARGS);
 extern struct varlena *cr_from_text(const char *str, size_t len,
 									CrErrors *errs);

@@ -217,23 +217,11 @@ comm_result_request_variable(PG_FUNCTION_ARGS)
 Datum
 comm_result_fields(PG_FUNCTION_ARGS)
 {
-	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+	TupleDesc	tupdesc = cr_row_type(fcinfo, CRF_COUNT + 1);
 	Datum		values[CRF_COUNT + 1];
 	bool		nulls[CRF_COUNT + 1] = {0};
 
 	VIEW_ARG(v);
-	if (tupdesc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = tupdesc;
-	}
-	if (tupdesc->natts != CRF_COUNT + 1)
-		elog(ERROR, "comm_result_fields must return %d columns", CRF_COUNT + 1);
 
 	values[CRF_BATCH_ID] = string_datum(&v.batch_id);
 	values[CRF_REFERENCE_ID] = string_datum(&v.reference_id);

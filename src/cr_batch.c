@@ -432,24 +432,11 @@ Datum
 comm_batch_state_summary(PG_FUNCTION_ARGS)
 {
 	CrBatchState *s = (CrBatchState *) PG_GETARG_POINTER(0);
-	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
 	Datum		values[CR_STATUS_COUNT + 9];
 	bool		nulls[CR_STATUS_COUNT + 9] = {0};
+	TupleDesc	tupdesc = cr_row_type(fcinfo, lengthof(values));
 	int			n = 0;
 	int64		open = 0;
-
-	if (tupdesc == NULL)
-	{
-		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-
-		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-			elog(ERROR, "return type must be a row type");
-		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
-		MemoryContextSwitchTo(old);
-		fcinfo->flinfo->fn_extra = tupdesc;
-	}
-	if (tupdesc->natts != lengthof(values))
-		elog(ERROR, "comm_batch_summary must have %d attributes", (int) lengthof(values));
 
 	values[n++] = Int64GetDatum(s->total);
 	for (int i = 0; i < CR_STATUS_COUNT; i++)

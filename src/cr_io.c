@@ -84,6 +84,30 @@ comm_result_is_valid(PG_FUNCTION_ARGS)
 								&errs) != NULL);
 }
 
+/*
+ * The blessed row type of a function returning one composite value, looked
+ * up once per query and kept in fn_extra; natts is what the C code fills.
+ */
+TupleDesc
+cr_row_type(FunctionCallInfo fcinfo, int natts)
+{
+	TupleDesc	tupdesc = (TupleDesc) fcinfo->flinfo->fn_extra;
+
+	if (tupdesc == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+		if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+			elog(ERROR, "return type must be a row type");
+		tupdesc = BlessTupleDesc(CreateTupleDescCopy(tupdesc));
+		MemoryContextSwitchTo(old);
+		fcinfo->flinfo->fn_extra = tupdesc;
+	}
+	if (tupdesc->natts != natts)
+		elog(ERROR, "row type has %d attributes, expected %d", tupdesc->natts, natts);
+	return tupdesc;
+}
+
 /* First call of a value-per-call SRF returning rows: its blessed row type. */
 FuncCallContext *
 cr_srf_first_call(FunctionCallInfo fcinfo)
