@@ -404,7 +404,7 @@ def memory_check(args):
 
 RESULTS_TITLE = "# comm_result benchmark results"
 # The parts of the benchmark, in the order results.md lists them.
-PARTS = ("load", "transitions")
+PARTS = ("load", "transitions", "report")
 
 
 def part_marker(part):

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Benchmark comm_result against jsonb and typed-column alternatives.
 #
-#   bench/run.sh                      # full run: both parts, 200k rows, 3 rounds, 2M-row memory check
+#   bench/run.sh                      # full run: all parts, 200k rows, 3 rounds, 2M rows (memory, parallel)
 #   ROWS=50000 ROUNDS=2 MEMROWS=0 bench/run.sh      # quick run, no memory check
 #   PART=transitions SKIP_BUILD=1 bench/run.sh      # only the lifecycle workload
+#   PART=report SKIP_BUILD=1 bench/run.sh           # only the per-batch report
 #
 # Environment:
-#   PART        all (default), load (load, size, scans, memory: bench.py) or
-#               transitions (guarded updates and upserts: transitions.py)
+#   PART        all (default), load (load, size, scans, memory: bench.py),
+#               transitions (guarded updates and upserts: transitions.py) or
+#               report (per-batch report, serial and parallel: report.py)
 #   ROWS        rows in the benchmark data set          (default 200000)
 #   ROUNDS      interleaved rounds                      (default 3)
 #   REPS        timed runs of each query per round      (default 7)
@@ -23,6 +25,11 @@
 #   UPSERT_CONTENDERS  contenders of the upsert at fillfactor 100
 #               (default "p,j,dx,dg"; "p,p0,j,j0,dx,dg" adds the tables
 #               without CHECKs)
+#   REPORT_BIGROWS  rows of the report part's parallel comparison; 0 skips
+#               it (default 2000000; the memory check's file when as big)
+#   REPORT_BIG_B=0  leave out the plain-columns reference of that comparison
+#   BIG_ROUNDS, BIG_REPS  rounds and timed runs per round of that
+#               comparison (default 3 and 5)
 #
 # Runs as root (the server runs as "postgres") or as a normal user with sudo
 # (for "make install").  The throwaway cluster, on a Unix socket in a fresh
@@ -43,14 +50,14 @@ SKIP_D=${SKIP_D:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
 PART=${PART:-all}
 case "$PART" in
-all | load | transitions) ;;
+all | load | transitions | report) ;;
 *)
-	echo "run.sh: PART must be all, load or transitions, not '$PART'" >&2
+	echo "run.sh: PART must be all, load, transitions or report, not '$PART'" >&2
 	exit 2
 	;;
 esac
-if [ "$PART" = transitions ] && [ "$SKIP_D" = 1 ]; then
-	echo "run.sh: the transitions part needs comm_result (SKIP_D=1 is for the load part)" >&2
+if { [ "$PART" = transitions ] || [ "$PART" = report ]; } && [ "$SKIP_D" = 1 ]; then
+	echo "run.sh: the $PART part needs comm_result (SKIP_D=1 is for the load part)" >&2
 	exit 2
 fi
 
@@ -82,7 +89,7 @@ export PSQL="$CR_PGBIN/psql"
 files=$(cr_server_dir)
 
 rc=0
-if [ "$PART" != transitions ]; then
+if [ "$PART" = all ] || [ "$PART" = load ]; then
 	t0=$(date +%s)
 	# The data for N rows is the first N lines of the data for M > N rows, so
 	# the memory-check file, when there is one, also provides the main file.
@@ -116,7 +123,7 @@ fi
 
 if [ "$PART" = all ] && [ "$SKIP_D" = 1 ]; then
 	cr_log "SKIP_D=1: no transitions part (it needs comm_result)"
-elif [ "$PART" != load ]; then
+elif [ "$PART" = all ] || [ "$PART" = transitions ]; then
 	t0=$(date +%s)
 	# The same requests twice: fresh (pending) and further along (snapshots).
 	cr_log "generating $ROWS pending requests and their snapshots (seed $SEED)"
@@ -136,6 +143,41 @@ elif [ "$PART" != load ]; then
 		[ "$rc" -ne 0 ] || rc=$r
 	}
 	cr_log "transitions part took $(($(date +%s) - t0)) s"
+fi
+
+if [ "$PART" = all ] && [ "$SKIP_D" = 1 ]; then
+	cr_log "SKIP_D=1: no report part (it needs comm_result)"
+elif [ "$PART" = all ] || [ "$PART" = report ]; then
+	t0=$(date +%s)
+	BIGROWS=${REPORT_BIGROWS:-2000000}
+	data=$files/records.jsonl
+	bigargs=()
+	if [ "$BIGROWS" -gt 0 ]; then
+		# The load part's memory-check file, when it is there and as big.
+		big=$files/mem.jsonl
+		if [ ! -f "$big" ] || [ "$(wc -l <"$big")" -ne "$BIGROWS" ]; then
+			big=$files/big.jsonl
+			cr_log "generating $BIGROWS records (seed $SEED)"
+			python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$BIGROWS" "$big"
+		fi
+		bigargs=(--big-data "$big" --big-rounds "${BIG_ROUNDS:-3}" --big-reps "${BIG_REPS:-5}")
+		[ "${REPORT_BIG_B:-1}" = 0 ] && bigargs+=(--no-big-b)
+	fi
+	if [ ! -f "$data" ] || [ "$(wc -l <"$data")" -ne "$ROWS" ]; then
+		if [ "$BIGROWS" -ge "$ROWS" ]; then
+			head -n "$ROWS" "$big" >"$data"
+		else
+			cr_log "generating $ROWS records (seed $SEED)"
+			python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" "$data"
+		fi
+	fi
+	chmod 644 "$files"/*.jsonl
+	python3 "$BENCH_DIR/report.py" --data "$data" --seed "$SEED" --rounds "$ROUNDS" \
+		--reps "$REPS" "${bigargs[@]}" || {
+		r=$?
+		[ "$rc" -ne 0 ] || rc=$r
+	}
+	cr_log "report part took $(($(date +%s) - t0)) s"
 fi
 cr_log "bench took $(($(date +%s) - start)) s"
 exit "$rc"

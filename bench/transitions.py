@@ -571,14 +571,14 @@ def report(args, names, tres, ures, problems, settings, eq, expected):
     gen = sum(r < 1 - TIE for r in ratios)
     expr = sum(r > 1 + TIE for r in ratios)
     if gen > expr:
-        best = "(D-gen), stored generated key columns"
+        faster = "(D-gen), stored generated key columns"
     elif expr > gen:
-        best = "(D-expr), the expression-index key"
+        faster = "(D-expr), the expression-index key"
     else:
-        best = "neither"
+        faster = "neither"
     L.append("**Faster comm_result schema in this run: %s** — (D-gen) faster in %d, (D-expr) in "
              "%d, within ±%d%% (a tie) in %d of the %d "
-             "comparisons above." % (best, gen, expr, round(TIE * 100), len(ratios) - gen - expr,
+             "comparisons above." % (faster, gen, expr, round(TIE * 100), len(ratios) - gen - expr,
                                      len(ratios)))
     L.append("")
     if summary:
@@ -684,6 +684,12 @@ def main():
         un = [n for n in names if n in args.upsert_contenders.split(",")]
         ures = run_upserts(args, un, sections, problems, expected)
     problems = list(dict.fromkeys(problems))
+    # the raw measurements, for a second look (bench/results/ is not tracked)
+    raw = os.path.join(HERE, "results")
+    os.makedirs(raw, exist_ok=True)
+    with open(os.path.join(raw, "transitions.json"), "w", encoding="utf-8") as f:
+        json.dump({"args": {k: v for k, v in vars(args).items()}, "transitions": tres,
+                   "upserts": ures, "problems": problems}, f, indent=1)
     text, verdicts = report(args, names, tres, ures, problems, settings, eq, expected)
     print()
     print(text)

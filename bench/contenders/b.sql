@@ -41,3 +41,36 @@ SELECT count(*) FROM t_b WHERE request_status = 'COMPLETED'
 
 -- @q scan
 SELECT sum(attempt_count), count(sent_at) FROM t_b
+
+-- @q report
+-- The per-batch report (report.py), the same columns as comm_batch_summary:
+-- a NULL status counts as PENDING, a NULL attempt_count as 0; the identical
+-- count(*) FILTER aggregates in status_counts are computed once (the
+-- planner shares identical aggregates).
+SELECT batch_id,
+       count(*) AS total,
+       count(*) FILTER (WHERE coalesce(request_status, 'PENDING') = 'PENDING') AS pending,
+       count(*) FILTER (WHERE request_status = 'DUPLICATE') AS duplicate,
+       count(*) FILTER (WHERE request_status = 'INITIATED') AS initiated,
+       count(*) FILTER (WHERE request_status = 'CONNECTED') AS connected,
+       count(*) FILTER (WHERE request_status = 'COMPLETED') AS completed,
+       count(*) FILTER (WHERE request_status = 'FAILED') AS failed,
+       count(*) FILTER (WHERE request_status = 'CANCELED') AS canceled,
+       count(*) FILTER (WHERE request_status = 'INVALID') AS invalid,
+       count(*) FILTER (WHERE request_status = 'SKIPPED') AS skipped,
+       coalesce(sum(attempt_count), 0) AS attempts,
+       coalesce(max(attempt_count), 0) AS max_attempts,
+       min(created_at) AS first_created_at, max(created_at) AS last_created_at,
+       min(sent_at) AS first_sent_at, max(sent_at) AS last_sent_at,
+       bool_and(coalesce(request_status, 'PENDING') IN ('DUPLICATE', 'COMPLETED', 'CANCELED', 'INVALID', 'SKIPPED')) AS done,
+       jsonb_strip_nulls(jsonb_build_object(
+           'PENDING', nullif(count(*) FILTER (WHERE coalesce(request_status, 'PENDING') = 'PENDING'), 0),
+           'DUPLICATE', nullif(count(*) FILTER (WHERE request_status = 'DUPLICATE'), 0),
+           'INITIATED', nullif(count(*) FILTER (WHERE request_status = 'INITIATED'), 0),
+           'CONNECTED', nullif(count(*) FILTER (WHERE request_status = 'CONNECTED'), 0),
+           'COMPLETED', nullif(count(*) FILTER (WHERE request_status = 'COMPLETED'), 0),
+           'FAILED', nullif(count(*) FILTER (WHERE request_status = 'FAILED'), 0),
+           'CANCELED', nullif(count(*) FILTER (WHERE request_status = 'CANCELED'), 0),
+           'INVALID', nullif(count(*) FILTER (WHERE request_status = 'INVALID'), 0),
+           'SKIPPED', nullif(count(*) FILTER (WHERE request_status = 'SKIPPED'), 0))) AS status_counts
+FROM t_b GROUP BY 1

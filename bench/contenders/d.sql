@@ -16,3 +16,7 @@ SELECT count(*) FROM t_d WHERE request_status(r) = 'COMPLETED'::comm_status
 
 -- @q scan
 SELECT sum(attempt_count(r)), count(sent_at(r)) FROM t_d
+
+-- @q report
+-- The per-batch report (report.py), as the issue writes it.
+SELECT batch_id(r) AS batch_id, comm_batch_summary(r) AS summary FROM t_d GROUP BY 1
