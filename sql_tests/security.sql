@@ -29,10 +29,11 @@ CREATE OPERATOR shared_ext.= (LEFTARG = text, RIGHTARG = text, FUNCTION = shared
 CREATE OPERATOR hostile.= (LEFTARG = text, RIGHTARG = text, FUNCTION = shared_ext.texteq);
 RESET ROLE;
 
--- A superuser installs into the role's schema with the role's schema first
--- on the search_path.
+-- A superuser installs 1.0 into the role's schema with the role's schema
+-- first on the search_path, then updates it.
 SET search_path = hostile, shared_ext, public;
-CREATE EXTENSION comm_result SCHEMA shared_ext;
+CREATE EXTENSION comm_result VERSION '1.0' SCHEMA shared_ext;
+ALTER EXTENSION comm_result UPDATE;
 
 -- Using the extension calls none of the planted functions.
 SELECT (shared_ext.comm_batch_summary(r)).status_counts, shared_ext.comm_status_counts(r)

@@ -35,7 +35,8 @@ cr_cluster_stop
 # The fuzz suite runs in quick mode with a fixed seed, so that CI is
 # repeatable; FUZZ_SEED and FUZZ_N override it (test/fuzz/README.md).
 export FUZZ_SEED=${FUZZ_SEED:-20251128} FUZZ_N=${FUZZ_N:-60000}
-for suite in test/fuzz/run.sh test/recovery/dump_restore.sh test/recovery/crash.sh; do
+for suite in test/fuzz/run.sh test/recovery/dump_restore.sh test/recovery/crash.sh \
+	test/upgrade/upgrade.sh; do
 	cr_log "running $suite"
 	log=$(mktemp)
 	bash "$CR_ROOT/$suite" >"$log" 2>&1 || status=1

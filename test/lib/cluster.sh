@@ -62,6 +62,9 @@ cr_cluster_stop() {
 
 # Start a cluster; extra arguments are "-c name=value" server settings.
 # Exports PGHOST, PGPORT, PGUSER and PGDATABASE for psql and pg_regress.
+# CR_SERVER_ENV, if set, is a space-separated list of NAME=value words put
+# into the postmaster's environment (test/sanitize/ uses it for LD_PRELOAD
+# and ASAN_OPTIONS); values cannot contain spaces.
 cr_cluster_start() {
 	CR_PGBIN=$("$PG_CONFIG" --bindir)
 	CR_TMP=$(mktemp -d /tmp/comm_result.XXXXXX)
@@ -81,7 +84,8 @@ cr_cluster_start() {
 		cat "$CR_TMP/initdb.log" >&2
 		return 1
 	}
-	cr_as_pg "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -w -t 120 -l "$CR_TMP/server.log" \
+	# shellcheck disable=SC2086 # CR_SERVER_ENV is split into words on purpose
+	cr_as_pg env ${CR_SERVER_ENV:-} "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -w -t 120 -l "$CR_TMP/server.log" \
 		-o "-c listen_addresses='' -c unix_socket_directories='$CR_TMP' -p 54329 $*" start >/dev/null || {
 		cat "$CR_TMP/server.log" >&2
 		return 1

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Sanitizer run for comm_result ("make sanitize"; CI runs it).
+#
+# Builds the extension with gcc's AddressSanitizer and UndefinedBehavior-
+# Sanitizer (-fsanitize=address,undefined -fno-sanitize-recover=all), installs
+# it, and runs the regression + isolation suites (make installcheck) and the
+# quick fuzz (test/fuzz/run.sh) against a throwaway cluster whose postmaster
+# has the ASan runtime in LD_PRELOAD (the Debian server binary is not
+# instrumented, so the runtime must be loaded first, before comm_result.so is
+# dlopen()ed into a backend).  Every report aborts the backend and is written
+# to $SAN_LOGDIR/{asan,ubsan}.<pid>; the run fails if any such file exists,
+# if a suite fails, or if a server log shows a crash.  Ends with a line
+# "sanitize: N passed, M failed".
+#
+# At exit (also after a failure) the normal, uninstrumented extension is
+# rebuilt and reinstalled, so suites run afterwards do not load the
+# instrumented library.
+#
+#   test/sanitize/run.sh                       FUZZ_N=20000, fixed seed
+#   FUZZ_N=60000 FUZZ_SEED=1 test/sanitize/run.sh
+#   SAN_KEEP_INSTRUMENTED=1 ...                leave the ASan build installed
+#   SAN_LOGDIR=/some/dir ...                   where the reports go
+#
+# No suppression file is used: nothing needed suppressing.  Leak detection is
+# off (detect_leaks=0) because the server frees memory by context and at
+# process exit, not chunk by chunk, so LeakSanitizer would only report
+# PostgreSQL's own allocations.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
+
+cr_ensure_deps
+
+SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g"
+ASAN_RT=$(gcc -print-file-name=libasan.so)
+if [ ! -e "$ASAN_RT" ] || [ "$ASAN_RT" = libasan.so ]; then
+	cr_log "installing libasan (gcc's AddressSanitizer runtime)"
+	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libasan8 libubsan1
+	ASAN_RT=$(gcc -print-file-name=libasan.so)
+fi
+# The real file (libasan.so.8), so that LD_PRELOAD does not depend on the
+# development symlink.
+ASAN_RT=$(readlink -f "$ASAN_RT")
+
+SAN_LOGDIR=${SAN_LOGDIR:-$(mktemp -d /tmp/comm_result_sanitize.XXXXXX)}
+mkdir -p "$SAN_LOGDIR"
+chmod 1777 "$SAN_LOGDIR" # the server writes here as postgres
+rm -f "$SAN_LOGDIR"/asan.* "$SAN_LOGDIR"/ubsan.*
+
+# Every report is fatal for the backend (abort -> "terminated by signal 6" in
+# the server log) and goes to a file named after the process.
+ASAN_OPTS="detect_leaks=0:abort_on_error=1:halt_on_error=1:disable_coredump=1"
+ASAN_OPTS+=":detect_odr_violation=0:log_path=$SAN_LOGDIR/asan"
+UBSAN_OPTS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$SAN_LOGDIR/ubsan"
+# detect_odr_violation=0: comm_result.so is dlopen()ed into a process whose
+# main binary is not instrumented; ODR checking only concerns globals defined
+# twice across instrumented modules, which cannot happen with one module, and
+# is off to avoid false positives from PostgreSQL's exported symbols.
+export CR_SERVER_ENV="LD_PRELOAD=$ASAN_RT ASAN_OPTIONS=$ASAN_OPTS UBSAN_OPTIONS=$UBSAN_OPTS"
+
+restore_normal_build() {
+	if [ -n "${SAN_KEEP_INSTRUMENTED:-}" ]; then
+		cr_log "leaving the instrumented build installed (SAN_KEEP_INSTRUMENTED)"
+		return 0
+	fi
+	cr_log "rebuilding and reinstalling the normal (uninstrumented) extension"
+	(unset COPT; cr_build_install) >&2 || cr_log "WARNING: could not reinstall the normal build"
+}
+on_exit() {
+	cr_cluster_stop
+	restore_normal_build
+}
+trap on_exit EXIT
+
+start=$(date +%s)
+cr_log "building comm_result with $SAN_FLAGS"
+COPT="-Werror $SAN_FLAGS" cr_build_install
+if ! ldd "$CR_ROOT/comm_result.so" | grep -q libasan; then
+	echo "comm_result.so is not linked against libasan: the build is not instrumented" >&2
+	exit 1
+fi
+
+passed=0
+failed=0
+status=0
+
+# 1. Regression + isolation suites.  jit=off: JIT is irrelevant to the
+# extension and keeps LLVM out of the instrumented processes.
+cr_cluster_start -c jit=off
+trap on_exit EXIT # cr_cluster_start replaced it
+# The ASan runtime really is in the postmaster.
+if ! grep -q libasan "/proc/$(head -n 1 "$CR_PGDATA/postmaster.pid")/maps"; then
+	echo "the postmaster does not have the ASan runtime loaded (LD_PRELOAD did not reach it)" >&2
+	exit 1
+fi
+cd "$CR_ROOT"
+rs=0
+make -s PG_CONFIG="$PG_CONFIG" installcheck 2>&1 | tee "$SAN_LOGDIR/regress.log" || rs=$?
+if [ "$rs" -ne 0 ] && [ -f regression.diffs ]; then
+	cat regression.diffs
+fi
+if grep -E 'PANIC|TRAP:|terminated by signal' "$CR_TMP/server.log"; then
+	echo "the server log shows a crash (regression suites)" >&2
+	rs=1
+fi
+cp "$CR_TMP/server.log" "$SAN_LOGDIR/server-regress.log"
+total=$(grep -cE '^(not )?ok |^test ' "$SAN_LOGDIR/regress.log" || true)
+nfail=$(grep -cE '^not ok |\.\.\. FAILED' "$SAN_LOGDIR/regress.log" || true)
+[ "$rs" -eq 0 ] || [ "$nfail" -gt 0 ] || nfail=1
+echo "sanitize/regression: $((total - nfail)) passed, $nfail failed"
+passed=$((passed + total - nfail))
+failed=$((failed + nfail))
+[ "$rs" -eq 0 ] || status=1
+cr_cluster_stop
+
+# 2. Quick fuzz (its own cluster, started through cr_cluster_start, so it
+# gets CR_SERVER_ENV too).  Fewer inputs than test/run.sh: ASan is slower.
+export FUZZ_SEED=${FUZZ_SEED:-20251128} FUZZ_N=${FUZZ_N:-20000}
+export PGOPTIONS="-c jit=off" # libpq passes it to the backend
+cr_log "running test/fuzz/run.sh (FUZZ_SEED=$FUZZ_SEED FUZZ_N=$FUZZ_N)"
+fs=0
+bash "$CR_ROOT/test/fuzz/run.sh" >"$SAN_LOGDIR/fuzz.log" 2>&1 || fs=$?
+line=$(tail -n 1 "$SAN_LOGDIR/fuzz.log")
+echo "sanitize/$line"
+if [[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]] && [ "$fs" -eq 0 ]; then
+	passed=$((passed + BASH_REMATCH[1]))
+	failed=$((failed + BASH_REMATCH[2]))
+else
+	cat "$SAN_LOGDIR/fuzz.log"
+	failed=$((failed + 1))
+	status=1
+fi
+
+# 3. Sanitizer reports.
+reports=$(find "$SAN_LOGDIR" -maxdepth 1 \( -name 'asan.*' -o -name 'ubsan.*' \) | sort)
+if [ -n "$reports" ]; then
+	for f in $reports; do
+		echo "==== $f" >&2
+		cat "$f" >&2
+	done
+	nrep=$(echo "$reports" | wc -l)
+	echo "sanitizer reports: $nrep (in $SAN_LOGDIR)" >&2
+	failed=$((failed + 1))
+	status=1
+else
+	echo "sanitizer reports: 0"
+	passed=$((passed + 1))
+fi
+
+cr_log "sanitizer run took $(( $(date +%s) - start )) s; logs in $SAN_LOGDIR"
+trap - EXIT
+on_exit
+echo "sanitize: $passed passed, $failed failed"
+exit "$status"
