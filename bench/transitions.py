@@ -445,8 +445,9 @@ def ratio_rows(L, res, names, with_targets):
         cells, oks = [], []
         for d in ds:
             r = med(res[d], "ms") / med(res[o], "ms")
-            cells.append("%.2f (paired %.2f; best %.2f)"
-                         % (r, paired(res[d], res[o]), best(res[d]) / best(res[o])))
+            cells.append("%.2f (paired %.2f; best %.2f; CPU %.2f)"
+                         % (r, paired(res[d], res[o]), best(res[d]) / best(res[o]),
+                            med(res[d], "cpu") / med(res[o], "cpu")))
             oks.append(lim is None or r <= lim)
         if lim is None:
             L.append("| D / (%s) [info] | %s | – | – |" % (SHORT[o], " | ".join(cells)))
@@ -482,7 +483,8 @@ def report(args, names, tres, ures, problems, settings, eq, expected):
              "image to the WAL, as after any checkpoint; that is most of the WAL below.  "
              "Ratios are of the medians over the rounds; \"paired\" is the median of the "
              "per-round ratios, \"best\" the ratio of the fastest rounds (the least disturbed "
-             "estimate on a noisy machine)."
+             "estimate on a noisy machine), \"CPU\" the ratio of the median CPU times (which "
+             "leave out the time other processes held the CPU)."
              % (args.rounds, "" if args.rounds == 1 else "s"))
     L.append("- Every statement walks the unique key: a nested loop over the keys probing the key "
              "index (hash join, merge join and Memoize off; plans checked).  The updates: "
@@ -548,7 +550,7 @@ def report(args, names, tres, ures, problems, settings, eq, expected):
             L.append("")
     L.append("### Which comm_result schema")
     L.append("")
-    L.append("(D-gen) vs (D-expr): median times, their ratio (paired; best of the rounds), "
+    L.append("(D-gen) vs (D-expr): median times, their ratio (paired; best of the rounds; CPU), "
              "HOT updates:")
     L.append("")
     ratios = []
@@ -556,17 +558,19 @@ def report(args, names, tres, ures, problems, settings, eq, expected):
         for i, (w, _) in enumerate(waves(ff)):
             a, b = tres[ff][w]["dx"], tres[ff][w]["dg"]
             ratios.append(med(b, "ms") / med(a, "ms"))
-            L.append("- transition wave %d, fillfactor %d: %s vs %s, %.2f (paired %.2f; best %.2f); "
-                     "HOT %d vs %d"
+            L.append("- transition wave %d, fillfactor %d: %s vs %s, %.2f (paired %.2f; best %.2f; "
+                     "CPU %.2f); HOT %d vs %d"
                      % (i + 1, ff, fms(med(b, "ms")), fms(med(a, "ms")),
-                        med(b, "ms") / med(a, "ms"), paired(b, a),
-                        best(b) / best(a), med(b, "hot"), med(a, "hot")))
+                        med(b, "ms") / med(a, "ms"), paired(b, a), best(b) / best(a),
+                        med(b, "cpu") / med(a, "cpu"), med(b, "hot"), med(a, "hot")))
     for ff in (ures or {}):
         a, b = ures[ff]["dx"], ures[ff]["dg"]
         ratios.append(med(b, "ms") / med(a, "ms"))
-        L.append("- upsert, fillfactor %d: %s vs %s, %.2f (paired %.2f; best %.2f); HOT %d vs %d"
+        L.append("- upsert, fillfactor %d: %s vs %s, %.2f (paired %.2f; best %.2f; CPU %.2f); "
+                 "HOT %d vs %d"
                  % (ff, fms(med(b, "ms")), fms(med(a, "ms")), med(b, "ms") / med(a, "ms"),
-                    paired(b, a), best(b) / best(a), med(b, "hot"), med(a, "hot")))
+                    paired(b, a), best(b) / best(a), med(b, "cpu") / med(a, "cpu"),
+                    med(b, "hot"), med(a, "hot")))
     L.append("")
     gen = sum(r < 1 - TIE for r in ratios)
     expr = sum(r > 1 + TIE for r in ratios)
