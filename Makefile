@@ -21,3 +21,10 @@ include $(PGXS)
 
 # Every object depends on every header: the headers are few and small.
 $(OBJS): $(wildcard src/*.h)
+
+# ASan + UBSan run of the regression, isolation and quick fuzz suites against
+# an instrumented build (test/sanitize/run.sh; reinstalls the normal build at
+# the end).
+.PHONY: sanitize
+sanitize:
+	bash test/sanitize/run.sh

@@ -54,7 +54,12 @@ UBSAN_OPTS="print_stacktrace=1:halt_on_error=1:abort_on_error=1:log_path=$SAN_LO
 # main binary is not instrumented; ODR checking only concerns globals defined
 # twice across instrumented modules, which cannot happen with one module, and
 # is off to avoid false positives from PostgreSQL's exported symbols.
-export CR_SERVER_ENV="LD_PRELOAD=$ASAN_RT ASAN_OPTIONS=$ASAN_OPTS UBSAN_OPTIONS=$UBSAN_OPTS"
+# The stub works around a startup hang of ASan-preloaded PostgreSQL binaries
+# on Debian 12 (see swift_demangle_stub.c).
+gcc -shared -fPIC -O2 -Wall -Werror -o "$SAN_LOGDIR/swift_demangle_stub.so" \
+	"$CR_ROOT/test/sanitize/swift_demangle_stub.c"
+chmod 755 "$SAN_LOGDIR/swift_demangle_stub.so"
+export CR_SERVER_ENV="LD_PRELOAD=$ASAN_RT:$SAN_LOGDIR/swift_demangle_stub.so ASAN_OPTIONS=$ASAN_OPTS UBSAN_OPTIONS=$UBSAN_OPTS"
 
 restore_normal_build() {
 	if [ -n "${SAN_KEEP_INSTRUMENTED:-}" ]; then
