@@ -36,7 +36,7 @@ cr_cluster_stop
 # repeatable; FUZZ_SEED and FUZZ_N override it (test/fuzz/README.md).
 export FUZZ_SEED=${FUZZ_SEED:-20251128} FUZZ_N=${FUZZ_N:-60000}
 for suite in test/fuzz/run.sh test/recovery/dump_restore.sh test/recovery/crash.sh \
-	test/upgrade/upgrade.sh; do
+	test/upgrade/upgrade.sh test/sanitize/run.sh; do
 	cr_log "running $suite"
 	log=$(mktemp)
 	bash "$CR_ROOT/$suite" >"$log" 2>&1 || status=1
