@@ -150,6 +150,7 @@ typedef enum CrJsonKind
 	CRJ_ARRAY
 } CrJsonKind;
 
+extern const char *const cr_json_kind_names[];	/* "a string", ... by CrJsonKind */
 extern CrField cr_field_lookup(const char *key, int len, CrFields *f,
 							   CrErrors *errs);
 extern void cr_field_set(CrFields *f, CrField field, CrJsonKind kind,
@@ -233,6 +234,15 @@ extern int	cr_read_status(const struct varlena *value);
 extern cr_noreturn void cr_bad_version(const char *p, Size len);
 extern cr_noreturn void cr_corrupted(void);
 
+/* Bytes taken by the fixed-size fields whose CR_F_* bits are in flags. */
+static inline Size
+cr_fixed_size(uint16 flags)
+{
+	return ((flags & CR_F_ATTEMPTS) ? 4 : 0) +
+		8 * (!!(flags & CR_F_CREATED) + !!(flags & CR_F_SENT) +
+			 !!(flags & CR_F_SESSION) + !!(flags & CR_F_CONV));
+}
+
 /*
  * Where one fixed-size field (flag: its CR_F_* bit) is stored, or NULL when
  * it is absent.  Inline, because status filters and counter scans call the
@@ -254,9 +264,7 @@ cr_fixed_field(const struct varlena *value, uint16 flag)
 	if (!(flags & flag))
 		return NULL;
 	before = flags & (flag - 1);
-	off = CR_HEADER_SIZE + ((before & CR_F_ATTEMPTS) ? 4 : 0) +
-		8 * (!!(before & CR_F_CREATED) + !!(before & CR_F_SENT) +
-			 !!(before & CR_F_SESSION));
+	off = CR_HEADER_SIZE + cr_fixed_size(before);
 	if (unlikely(off + (flag == CR_F_ATTEMPTS ? 4 : 8) > len))
 		cr_corrupted();
 	return p + off;

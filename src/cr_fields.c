@@ -12,7 +12,7 @@
 #include "comm_result.h"
 #include "comm_status.h"
 
-static const char *const kind_names[] = {
+const char *const cr_json_kind_names[] = {
 	"a string", "a number", "a boolean", "null", "an object", "an array"
 };
 
@@ -79,8 +79,8 @@ cr_field_type_error(CrField field, CrJsonKind found, const char *str, int len,
 	cr_error(errs, ERRCODE_INVALID_TEXT_REPRESENTATION, field,
 			 psprintf("comm_result field \"%s\" must be %s",
 					  cr_field_names[field], field_expects[field]),
-			 str ? psprintf("Found %s: %s.", kind_names[found], cr_quote(str, len)) :
-			 psprintf("Found %s.", kind_names[found]),
+			 str ? psprintf("Found %s: %s.", cr_json_kind_names[found], cr_quote(str, len)) :
+			 psprintf("Found %s.", cr_json_kind_names[found]),
 			 NULL);
 }
 

@@ -57,17 +57,13 @@ token_kind(JsonTokenType t)
 static void
 not_object(CrJsonParse *s, CrJsonKind found)
 {
-	static const char *const names[] = {
-		"a string", "a number", "a boolean", "null", "an object", "an array"
-	};
-
 	s->not_object = true;
 	if (s->vars_only)
 		cr_field_type_error(CRF_VARIABLES, found, NULL, 0, s->errs);
 	else
 		cr_error(s->errs, ERRCODE_INVALID_TEXT_REPRESENTATION, CRF_NONE,
 				 pstrdup("invalid input syntax for type comm_result"),
-				 psprintf("Expected a JSON object, found %s.", names[found]),
+				 psprintf("Expected a JSON object, found %s.", cr_json_kind_names[found]),
 				 NULL);
 }
 

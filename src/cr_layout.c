@@ -64,9 +64,7 @@ view_fixed(const struct varlena *value, CrView *v, const char **endp)
 	v->flags = flags;
 	p += CR_HEADER_SIZE;
 	if ((flags & ~CR_F_ALL) || v->status >= CR_STATUS_COUNT ||
-		end - p < ((flags & CR_F_ATTEMPTS) ? 4 : 0) +
-		8 * (!!(flags & CR_F_CREATED) + !!(flags & CR_F_SENT) +
-			 !!(flags & CR_F_SESSION) + !!(flags & CR_F_CONV)))
+		(Size) (end - p) < cr_fixed_size(flags))
 		cr_corrupted();
 
 	v->attempt_count = 0;
@@ -152,9 +150,7 @@ cr_read_string(const struct varlena *value, int which)
 	Assert(which >= 0 && which < 3);
 	check_version(p, end - p);
 	memcpy(&flags, p + 2, sizeof(flags));
-	p += CR_HEADER_SIZE + ((flags & CR_F_ATTEMPTS) ? 4 : 0) +
-		8 * (!!(flags & CR_F_CREATED) + !!(flags & CR_F_SENT) +
-			 !!(flags & CR_F_SESSION) + !!(flags & CR_F_CONV));
+	p += CR_HEADER_SIZE + cr_fixed_size(flags);
 	if (p > end)
 		cr_corrupted();
 	nstrings = (flags & CR_F_SID) ? 4 : 3;
