@@ -41,7 +41,9 @@ ORDER BY 1;
 
 -- What the extension contains.
 SELECT count(*) FILTER (WHERE classid = 'pg_proc'::regclass) AS functions,
-       count(*) FILTER (WHERE classid = 'pg_type'::regclass) AS types,
+       -- (since 16 the array types are members too: counted without them)
+       count(*) FILTER (WHERE classid = 'pg_type'::regclass
+                        AND (SELECT typcategory FROM pg_type WHERE oid = objid) <> 'A') AS types,
        count(*) FILTER (WHERE classid = 'pg_operator'::regclass) AS operators,
        count(*) FILTER (WHERE classid = 'pg_cast'::regclass) AS casts,
        count(*) FILTER (WHERE classid = 'pg_opclass'::regclass) AS opclasses

@@ -24,8 +24,9 @@ FROM (VALUES
   ('user@123.45'), (repeat('l', 64) || '@' || repeat('d', 63) || '.com')
 ) v(t);
 
--- Must fail, each with the reason in DETAIL.
-SELECT left(t, 40) AS target, pg_temp.t(t) AS error
+-- Must fail, each with the reason in DETAIL.  (The zero-width space is
+-- spelt out in the first column: psql's idea of its width changed in 17.)
+SELECT replace(left(t, 40), chr(8203), '<U+200B>') AS target, pg_temp.t(t) AS error
 FROM (VALUES
   ('555-12'), ('123456'), ('1234567890123456'), ('+1 555 0100 abc'), ('++15550100'),
   ('1+5550100'), ('tel:'), ('tel:tel:5550100'), ('5550100 ext. 12'), ('phone'),

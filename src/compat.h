@@ -97,42 +97,62 @@ cr_escape_json(StringInfo buf, const char *str, int len)
 
 #if PG_VERSION_NUM < 160000
 /*
- * Whether numeric_in would take this JSON number without raising: before 16
- * it cannot report softly, so check its limits first (an exponent beyond
- * +-1000, more than 131072 digits before the point, or a display scale over
- * 16383), with a margin.
+ * Whether PostgreSQL 15's numeric_in takes this JSON number: it cannot report
+ * softly, so apply its limits first, exactly, so that a number is valid in
+ * request_variables exactly when jsonb takes it (sql_tests/input_errors.sql
+ * compares the two at each limit).  The limits: an exponent under INT32_MAX / 2
+ * either way, a display scale (fraction digits minus the exponent) that fits
+ * 14 bits, and at most 131072 digits before the point (a 16-bit weight in
+ * base-10000 digits).  16 and later need none of this.
  */
+#define CR_NUMERIC_DSCALE_MAX	0x3FFF
+#define CR_NUMERIC_INT_DIGITS_MAX	131072
+
 static inline bool
 cr_numeric_fits(const char *s)
 {
 	long		int_digits = 0,
 				frac_digits = 0,
+				frac_zeros = 0,
 				exponent = 0;
-	bool		leading = true;
+	bool		nonzero = false;
 	const char *p = s;
 
 	if (*p == '-')
 		p++;
 	for (; *p >= '0' && *p <= '9'; p++)
 	{
-		if (leading && *p == '0')
-			continue;
-		leading = false;
-		int_digits++;
+		nonzero |= (*p != '0');
+		if (nonzero)
+			int_digits++;
 	}
 	if (*p == '.')
 		for (p++; *p >= '0' && *p <= '9'; p++)
+		{
+			if (!nonzero && *p != '0')
+			{
+				nonzero = true;
+				frac_zeros = frac_digits;
+			}
 			frac_digits++;
+		}
 	if (*p == 'e' || *p == 'E')
 	{
 		char	   *end;
 
 		errno = 0;
 		exponent = strtol(p + 1, &end, 10);
-		if (errno != 0 || exponent > 1000 || exponent < -1000)
+		if (errno != 0 || exponent >= PG_INT32_MAX / 2 ||
+			exponent <= -(PG_INT32_MAX / 2))
 			return false;
 	}
-	return int_digits + exponent <= 131000 && frac_digits - exponent <= 16000;
+	if (frac_digits - exponent > CR_NUMERIC_DSCALE_MAX)
+		return false;
+	/* Where the first significant digit lands, counted from the point. */
+	if (nonzero &&
+		(int_digits > 0 ? int_digits : -frac_zeros) + exponent > CR_NUMERIC_INT_DIGITS_MAX)
+		return false;
+	return true;
 }
 #endif
 

@@ -41,10 +41,18 @@ cr_ensure_deps() {
 }
 
 # Build with every warning fatal, then install into the server's directories.
+# "make -k" goes on after a file fails, so that every warning is listed; the
+# count is printed as "build warnings: N" (test/matrix.sh reads it).
 cr_build_install() {
-	cr_log "building comm_result against $("$PG_CONFIG" --version)"
+	local log rc=0
+	cr_log "building comm_result against $("$PG_CONFIG" --version) with $(gcc -dumpfullversion 2>/dev/null || echo gcc)"
 	make -C "$CR_ROOT" -s clean >/dev/null
-	make -C "$CR_ROOT" -s PG_CONFIG="$PG_CONFIG" COPT="${COPT:--Werror}"
+	log=$(mktemp)
+	make -C "$CR_ROOT" -s -k PG_CONFIG="$PG_CONFIG" COPT="${COPT:--Werror}" >"$log" 2>&1 || rc=$?
+	cat "$log" >&2
+	echo "build warnings: $(grep -cE 'warning:|\[-Werror' "$log" || true)"
+	rm -f "$log"
+	[ "$rc" -eq 0 ] || return "$rc"
 	cr_as_root make -C "$CR_ROOT" -s PG_CONFIG="$PG_CONFIG" install
 }
 

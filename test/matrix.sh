@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Builds comm_result and runs its tests on every supported PostgreSQL major
+# version, each against a fresh cluster:
+#   15  natively (the host's Debian 12 packages): test/run.sh, every suite;
+#   17  in a Debian trixie root, 18 in a Debian sid root, both made with
+#       debootstrap: the -Werror build with that release's own gcc, then the
+#       regression, isolation, README, fuzz (quick), dump/restore, crash and
+#       upgrade suites (test/run.sh with CR_SUITES).
+# Ends with a table: version, compiler, build warnings, tests passed/failed.
+#
+#   test/matrix.sh             15, 17 and 18
+#   test/matrix.sh 17 18       some of them
+#   CR_ROOTS=/var/cache/comm_result   where the roots are kept: made when
+#                              missing (about 2 minutes each), reused when
+#                              present; delete one to refresh it
+#   CR_MIRROR=http://deb.debian.org/debian
+#
+# Runs as root or as a user with sudo (debootstrap and chroot need root).
+source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+
+CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
+CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
+# The suites that run inside the roots; the sanitizer run is left to 15 (its
+# work-around is specific to Debian 12's toolchain).
+CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade}
+versions=("$@")
+[ "${#versions[@]}" -gt 0 ] || versions=(15 17 18)
+
+declare -A suite_of=([17]=trixie [18]=sid)
+
+root_of() { echo "$CR_ROOTS/pg$1-${suite_of[$1]}"; }
+
+# Make the missing roots, all at once (the time goes into downloads).  A root
+# is built under a temporary name and renamed when complete, so an
+# interrupted run never leaves a half-made root behind to be reused.
+make_roots() {
+	local v root pids=() failed=0
+	for v in "$@"; do
+		[ "$v" = 15 ] && continue
+		root=$(root_of "$v")
+		[ -x "$root/usr/lib/postgresql/$v/bin/pg_config" ] && continue
+		if ! command -v debootstrap >/dev/null; then
+			cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+			cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
+		fi
+		cr_log "making the PostgreSQL $v root $root (debootstrap ${suite_of[$v]})"
+		cr_as_root mkdir -p "$CR_ROOTS"
+		cr_as_root rm -rf "$root.tmp"
+		(cr_as_root debootstrap --variant=minbase \
+			--include="postgresql-$v,postgresql-server-dev-$v,make,gcc,libc6-dev,python3" \
+			"${suite_of[$v]}" "$root.tmp" "$CR_MIRROR" >"$LOGS/debootstrap-$v.log" 2>&1 &&
+			cr_as_root mv "$root.tmp" "$root") &
+		pids+=($!)
+	done
+	for v in "${pids[@]}"; do
+		wait "$v" || failed=1
+	done
+	return "$failed"
+}
+
+# Run test/run.sh for version $1, in its root unless it is the host's 15.
+run_version() {
+	local v=$1 root
+	if [ "$v" = 15 ]; then
+		CR_PG_MAJOR=15 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config bash "$CR_ROOT/test/run.sh"
+		return
+	fi
+	root=$(root_of "$v")
+	# A fresh copy of the working tree (tracked and untracked, not ignored).
+	cr_as_root rm -rf "$root/build"
+	cr_as_root mkdir -p "$root/build/comm_result"
+	(cd "$CR_ROOT" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) |
+		cr_as_root tar -C "$root/build/comm_result" -xf -
+	# /proc for the suites' process substitutions (/dev/fd) and ps; it is
+	# unmounted when the run ends, however it ends.
+	mounted_proc=$root/proc
+	cr_as_root mount -t proc proc "$root/proc"
+	local rc=0
+	cr_as_root chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LANG=C.UTF-8 CR_PG_MAJOR="$v" CR_SUITES="$CR_ROOT_SUITES" \
+		FUZZ_SEED="${FUZZ_SEED:-20251128}" FUZZ_N="${FUZZ_N:-60000}" \
+		bash /build/comm_result/test/run.sh || rc=$?
+	unmount_proc
+	return "$rc"
+}
+
+mounted_proc=
+unmount_proc() {
+	if [ -n "$mounted_proc" ]; then
+		cr_as_root umount "$mounted_proc" || cr_as_root umount -l "$mounted_proc" || true
+		mounted_proc=
+	fi
+}
+trap unmount_proc EXIT
+trap 'exit 130' INT TERM
+
+LOGS=$(mktemp -d /tmp/comm_result_matrix.XXXXXX)
+status=0
+make_roots "${versions[@]}" || {
+	cat "$LOGS"/debootstrap-*.log >&2
+	exit 1
+}
+
+rows=()
+for v in "${versions[@]}"; do
+	if [ "$v" != 15 ] && [ -z "${suite_of[$v]:-}" ]; then
+		echo "unsupported version $v (choose from 15 17 18)" >&2
+		exit 2
+	fi
+	log=$LOGS/pg$v.log
+	cr_log "PostgreSQL $v: building and testing (log: $log)"
+	start=$(date +%s)
+	rc=0
+	run_version "$v" >"$log" 2>&1 || rc=$?
+	secs=$(($(date +%s) - start))
+	gcc_version=$(grep -oE 'with [0-9][0-9.]*$' "$log" | head -n 1 | cut -d' ' -f2)
+	warnings=$(grep -oE '^build warnings: [0-9]+' "$log" | head -n 1 | cut -d' ' -f3)
+	server=$(grep -oE 'against PostgreSQL [0-9.]+' "$log" | head -n 1 | cut -d' ' -f3)
+	passed=- failed=-
+	if [[ "$(grep -E '^all suites: ' "$log" | tail -n 1)" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		passed=${BASH_REMATCH[1]} failed=${BASH_REMATCH[2]}
+	fi
+	if [ "$rc" -ne 0 ] || [ "$failed" != 0 ] || [ "${warnings:-x}" != 0 ]; then
+		status=1
+		tail -n 100 "$log" >&2
+	fi
+	rows+=("$(printf '| %s | %s | gcc %s | %s | %s | %s | %s s |' "$v" "${server:-?}" \
+		"${gcc_version:-?}" "${warnings:-?}" "$passed" "$failed" "$secs")")
+	cr_log "PostgreSQL $v: exit status $rc"
+done
+
+echo
+echo "| version | server | compiler | build warnings | tests passed | tests failed | time |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+printf '%s\n' "${rows[@]}"
+echo "logs: $LOGS"
+exit "$status"
