@@ -19,6 +19,11 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# The release's version is written once, in META.json ("version", the
+# first such line); test/packaging/check.sh checks that the control file's
+# default_version and the newest SQL script say the same (as major.minor).
+DISTVERSION := $(shell sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' META.json | head -n 1)
+
 # Every object depends on every header: the headers are few and small.
 $(OBJS): $(wildcard src/*.h)
 
@@ -28,3 +33,15 @@ $(OBJS): $(wildcard src/*.h)
 .PHONY: sanitize
 sanitize:
 	bash test/sanitize/run.sh
+
+# The release archive for PGXN, from the last commit (not the working tree):
+# comm_result-VERSION.zip, everything under comm_result-VERSION/, without
+# the files .gitattributes marks export-ignore.
+.PHONY: dist print-version
+dist:
+	@git diff --quiet HEAD -- || echo "warning: uncommitted changes are not in the archive" >&2
+	git archive --format=zip --prefix=$(EXTENSION)-$(DISTVERSION)/ \
+		-o $(EXTENSION)-$(DISTVERSION).zip HEAD
+
+print-version:
+	@echo $(DISTVERSION)

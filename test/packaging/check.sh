@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Release metadata and archive checks (test/packaging/check.py) on a clone of
+# the repository's last commit, so that the working tree is left alone.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
+
+command -v git >/dev/null || cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q git
+work=$(mktemp -d /tmp/comm_result_dist.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+git clone -q "$CR_ROOT" "$work/clone"
+python3 "$CR_ROOT/test/packaging/check.py" "$CR_ROOT" "$work/clone"
