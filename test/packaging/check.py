@@ -146,13 +146,14 @@ if os.path.isfile(archive):
               f"everything in the archive is under {prefix}")
         tracked = subprocess.run(["git", "-C", work, "ls-files"], capture_output=True,
                                  text=True).stdout.split()
+        plumbing = (".gitignore", ".gitattributes")
         wanted = [p for p in tracked
-                  if not p.startswith(".ci/") and p not in (".gitignore", ".gitattributes")]
+                  if not p.startswith(".ci/") and os.path.basename(p) not in plumbing]
         missing = [p for p in wanted if prefix + p not in names]
         check(not missing, "the archive holds every tracked file but CI plumbing",
               str(missing[:5]))
-        check(not any(n.startswith(prefix + ".ci/") or n == prefix + ".gitignore"
-                      for n in names), "the archive leaves out .ci/ and .gitignore")
+        check(not any(n.startswith(prefix + ".ci/") or os.path.basename(n) in plumbing
+                      for n in names), "the archive leaves out .ci/ and .gitignore files")
         check(json.loads(z.read(prefix + "META.json"))["version"] == version,
               "the archive's META.json has the archive's version")
         z.extractall(os.path.join(work, "unpacked"))
