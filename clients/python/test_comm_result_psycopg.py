@@ -1,0 +1,737 @@
+"""Tests of comm_result_psycopg against a live server.
+
+Connects with the usual PG* environment variables (test.sh sets them); the
+database must have the comm_result extension.  The tests create and drop a
+few more databases of their own.  Run:
+
+    /usr/bin/python3 -m unittest -v test_comm_result_psycopg
+    /usr/bin/python3 test_comm_result_psycopg.py [--summary FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import sys
+import time
+import unittest
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any, Dict, List
+from zoneinfo import ZoneInfo
+
+import psycopg
+from psycopg import errors as e
+from psycopg.adapt import Dumper, Loader, PyFormat
+from psycopg.pq import Format
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import comm_result_psycopg as crp  # noqa: E402
+from comm_result_psycopg import CommResult, CommStatus  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RESULTS_JSONL = os.path.join(REPO, "examples", "results.jsonl")
+README = os.path.join(os.path.dirname(os.path.abspath(__file__)), "README.md")
+UTC = timezone.utc
+
+# SDK-shaped records, as JSON lines the API would return.
+RECORD_LINES = [
+    # every field, an e-mail target, conversation_id explicitly null
+    '{"batch_id":"20250117.9","reference_id":"12345","target":"user@email.com",'
+    '"request_variables":{"first_name":"Ana"},"request_status":"INITIATED",'
+    '"call_manager_sid":"LMc4b16a9df2ce33d84b3d30581fe6598c",'
+    '"created_at":"2024-01-01T00:00:00Z","sent_at":"2024-01-02T00:00:00Z",'
+    '"attempt_count":1,"session_id":1,"conversation_id":null}',
+    # only the required fields: everything else absent
+    '{"batch_id":"20250118.2","reference_id":"APT-0118-0002","target":"5550100","request_variables":{}}',
+    # every nullable field null, a tel: phone target
+    '{"batch_id":"20250118.1","reference_id":"30049","target":"tel:+15550100199",'
+    '"request_variables":{"first_name":"Miko\\u0142aj"},"request_status":"PENDING",'
+    '"call_manager_sid":null,"created_at":"2025-01-18T09:15:05.012-05:00","sent_at":null,'
+    '"attempt_count":0,"session_id":null,"conversation_id":null}',
+    # unicode everywhere: IDN e-mail, emoji outside the BMP, escapes, controls
+    '{"batch_id":"lote-ç-😀","reference_id":"réf 0001","target":"用户@例子.广告",'
+    '"request_variables":{"名字":"张伟","emoji":"👋🏽","text":"tab\\there\\nnew line \\"q\\" back\\\\slash \\u007f \\u2028 é"},'
+    '"request_status":"COMPLETED","call_manager_sid":"LMüñí","created_at":"2025-01-17T08:30:04.372Z",'
+    '"sent_at":"2025-01-17T08:59:38+01:00","attempt_count":1,"session_id":48151,"conversation_id":481511}',
+    # microsecond timestamps with offsets, extreme integers, a formatted phone
+    '{"batch_id":"20250117.10","reference_id":"10085","target":"+1 (555) 010-0199",'
+    '"request_variables":{},"request_status":"FAILED","created_at":"2025-01-17T08:30:04.123456+05:30",'
+    '"sent_at":"1999-12-31T23:59:59.999999-00:30","attempt_count":2147483647,'
+    '"session_id":9223372036854775807,"conversation_id":0}',
+    # nested variables: objects, arrays, booleans, null, exact decimals, big ints
+    '{"batch_id":"20250117.9","reference_id":"10003","target":"\\"quoted local\\"@example.com",'
+    '"request_variables":{"appointment":{"date":"2025-01-30","slots":[{"h":9,"m":30},{"h":11,"m":15}],'
+    '"confirmed":true,"notes":null},"price":1.50,"tiny":-0.000001,"big":123456789012345678901234567890,'
+    '"exp":1e5,"list":[],"empty":{}},"request_status":"CANCELED","sent_at":"2025-01-17T08:59:38.5Z"}',
+]
+# Parsed as an SDK would, but keeping exact decimals ("1.50") as Decimal.
+RECORDS = [json.loads(line, parse_float=Decimal) for line in RECORD_LINES]
+NULLABLE = ("call_manager_sid", "sent_at", "session_id", "conversation_id")
+
+
+def connect(dbname: str | None = None, **kwargs: Any) -> "psycopg.Connection[Any]":
+    if dbname is not None:
+        kwargs["dbname"] = dbname
+    return psycopg.connect(autocommit=True, **kwargs)
+
+
+def retry_file_errors(conn: "psycopg.Connection[Any]", sql: str) -> None:
+    """The extension may be being reinstalled next door: retry a missing file."""
+    for attempt in range(30):
+        try:
+            conn.execute(sql)
+            return
+        except (e.UndefinedFile, e.InternalError_) as ex:
+            if attempt == 29 or "could not" not in str(ex):
+                raise
+            time.sleep(2)
+
+
+class FreshDatabase:
+    """A database for one test, dropped afterwards."""
+
+    def __init__(self, name: str, *setup: str):
+        self.name, self.setup = name, setup
+
+    def __enter__(self) -> str:
+        with connect("postgres") as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {self.name}")
+            admin.execute(f"CREATE DATABASE {self.name}")
+        with connect(self.name) as conn:
+            for sql in self.setup:
+                retry_file_errors(conn, sql)
+        return self.name
+
+    def __exit__(self, *exc: Any) -> None:
+        with connect("postgres") as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+def canonical(value: Dict[str, Any]) -> Dict[str, Any]:
+    """A loaded dict as the server's canonical JSON reads, computed without the
+    module (isoformat, not its formatter), to compare with json.loads(r::text)."""
+    out = dict(value)
+    for field in ("created_at", "sent_at"):
+        if isinstance(out.get(field), datetime):
+            self_utc = out[field].astimezone(UTC)
+            text = self_utc.replace(tzinfo=None).isoformat()
+            out[field] = text + "Z"
+    return out
+
+
+def server_canonical(conn: "psycopg.Connection[Any]", line: str) -> str:
+    return conn.execute("SELECT %s::text::comm_result::text", [line]).fetchone()[0]
+
+
+class Base(unittest.TestCase):
+    conn: "psycopg.Connection[Any]"
+
+    def setUp(self) -> None:
+        self.conn = connect()
+        self.types = crp.register(self.conn)
+
+    def tearDown(self) -> None:
+        self.conn.close()
+
+    def cursor(self, binary: bool) -> "psycopg.Cursor[Any]":
+        return self.conn.cursor(binary=binary)
+
+    def assertSqlstate(self, exc_class: type, sqlstate: str, fn: Any, *args: Any) -> BaseException:
+        with self.assertRaises(exc_class) as cm:
+            fn(*args)
+        self.assertIsInstance(cm.exception, psycopg.Error)
+        self.assertEqual(cm.exception.sqlstate, sqlstate, str(cm.exception))
+        return cm.exception
+
+
+def valid_jsonl_lines(conn: "psycopg.Connection[Any]") -> List[str]:
+    with open(RESULTS_JSONL, encoding="utf-8") as f:
+        lines = [line.rstrip("\n") for line in f if line.strip()]
+    ok = conn.execute("SELECT array_agg(comm_result_is_valid(l) ORDER BY n) "
+                      "FROM unnest(%s::text[]) WITH ORDINALITY AS u(l, n)", [lines]).fetchone()[0]
+    return [line for line, good in zip(lines, ok) if good]
+
+
+class TestRoundTrip(Base):
+    def check_loaded(self, rec: Dict[str, Any], got: Dict[str, Any], canon_text: str) -> None:
+        # The same keys, in the same order, as the canonical text output.
+        canon = json.loads(canon_text, parse_float=Decimal)
+        self.assertEqual(list(got), list(canon))
+        self.assertEqual(canonical(got), canon)
+        # Absent stays absent, null stays present as None.
+        for field in NULLABLE:
+            if field not in rec:
+                self.assertNotIn(field, got)
+            elif rec[field] is None:
+                self.assertIn(field, got)
+                self.assertIsNone(got[field])
+        self.assertIs(type(got["attempt_count"]), int)
+        self.assertIs(type(got["request_variables"]), dict)
+        for field in ("created_at", "sent_at"):
+            if got.get(field) is not None:
+                self.assertIsInstance(got[field], datetime)
+                self.assertEqual(got[field].utcoffset(), timedelta(0))
+        # And the module writes it back exactly as the server does.
+        self.assertEqual(crp.dump_text(got), canon_text)
+
+    def test_records_all_format_pairs(self) -> None:
+        for line, rec in zip(RECORD_LINES, RECORDS):
+            canon_text = server_canonical(self.conn, line)
+            for fin in "tb":
+                for out_binary in (False, True):
+                    with self.subTest(ref=rec["reference_id"], dump=fin, load_binary=out_binary):
+                        cur = self.cursor(out_binary)
+                        got, same = cur.execute(
+                            f"SELECT %{fin}, %{fin} = %s::text::comm_result",
+                            [CommResult(rec), CommResult(rec), line]).fetchone()
+                        self.assertTrue(same)
+                        self.check_loaded(rec, got, canon_text)
+                        # A loaded value dumps back to the same value, both ways.
+                        again = cur.execute("SELECT %t = %s::text::comm_result AND %b = %s::text::comm_result",
+                                            [CommResult(got), line, CommResult(got), line]).fetchone()[0]
+                        self.assertTrue(again)
+
+    def test_results_jsonl_text_and_binary(self) -> None:
+        lines = valid_jsonl_lines(self.conn)
+        self.assertGreater(len(lines), 300)
+        text_rows = self.cursor(False).execute(
+            "SELECT l::comm_result, l::comm_result::text FROM unnest(%s::text[]) l", [lines]).fetchall()
+        bin_rows = self.cursor(True).execute(
+            "SELECT l::comm_result, comm_result_send(l::comm_result) FROM unnest(%s::text[]) l",
+            [lines]).fetchall()
+        self.assertEqual(len(text_rows), len(lines))
+        for line, (t, canon_text), (b, wire) in zip(lines, text_rows, bin_rows):
+            self.assertEqual(t, b)
+            self.assertEqual(list(t), list(b))
+            self.check_loaded(json.loads(line), b, canon_text)
+            # The binary dumper writes exactly what the server's send writes.
+            self.assertEqual(crp.dump_binary(b), wire)
+
+    def test_microseconds_and_rounding(self) -> None:
+        rec = dict(RECORDS[1], created_at="2025-01-17T08:30:04.1234565Z",
+                   sent_at="2025-01-17T08:30:04.000001+02:00")
+        for fin in "tb":
+            for out_binary in (False, True):
+                with self.subTest(dump=fin, load_binary=out_binary):
+                    got = self.cursor(out_binary).execute(f"SELECT %{fin}", [CommResult(rec)]).fetchone()[0]
+                    self.assertEqual(got["created_at"], datetime(2025, 1, 17, 8, 30, 4, 123457, UTC))
+                    self.assertEqual(got["sent_at"], datetime(2025, 1, 17, 6, 30, 4, 1, UTC))
+
+    def test_client_timestamp_parsing_matches_server(self) -> None:
+        # The binary dumper parses RFC 3339 strings itself: it must agree with
+        # the server's text input to the microsecond.
+        stamps = ["2024-02-29T23:59:60.9999995-00:30", "2000-01-01t00:00:00z",
+                  "9999-12-31T23:59:59.999999Z", "1999-12-31T23:59:59.5+23:59",
+                  "2025-06-30T12:00:00.000000001Z", "2025-06-30T12:00:00.0000005Z",
+                  "0001-01-01T00:00:00Z", "1969-07-20T20:17:40.123-04:00",
+                  "2016-12-31T23:59:60Z", "0000-03-01T00:00:00+00:00"]
+        for stamp in stamps:
+            with self.subTest(stamp=stamp):
+                rec = dict(RECORDS[1], created_at=stamp)
+                same, server_us = self.conn.execute(
+                    "SELECT created_at(%b) = created_at(%t), "
+                    "(extract(epoch FROM created_at(%t) - '2000-01-01 00:00:00+00') * 1000000)::numeric",
+                    [CommResult(rec)] * 3).fetchone()
+                self.assertTrue(same)
+                self.assertEqual(crp.parse_timestamp(stamp), int(server_us))
+
+    def test_datetime_objects_dump_exactly(self) -> None:
+        when = datetime(2025, 1, 17, 5, 30, 4, 654321, ZoneInfo("America/Sao_Paulo"))
+        rec = dict(RECORDS[1], created_at=when, sent_at=when + timedelta(microseconds=1))
+        for fin in "tb":
+            with self.subTest(dump=fin):
+                created, sent = self.conn.execute(
+                    f"SELECT created_at(%{fin}), sent_at(%{fin})", [CommResult(rec)] * 2).fetchone()
+                self.assertEqual(created, when)
+                self.assertEqual(sent - created, timedelta(microseconds=1))
+                got = self.conn.execute(f"SELECT %{fin}", [CommResult(rec)]).fetchone()[0]
+                self.assertEqual(got["created_at"], datetime(2025, 1, 17, 8, 30, 4, 654321, UTC))
+
+    def test_exact_numbers_in_variables(self) -> None:
+        rec = RECORDS[5]
+        for out_binary in (False, True):
+            with self.subTest(load_binary=out_binary):
+                v = self.cursor(out_binary).execute("SELECT %b", [CommResult(rec)]).fetchone()[0]["request_variables"]
+                self.assertEqual(str(v["price"]), "1.50")
+                self.assertEqual(v["tiny"], Decimal("-0.000001"))
+                self.assertEqual(v["big"], 123456789012345678901234567890)
+                self.assertEqual(v["exp"], 100000)
+                self.assertEqual(v["appointment"]["slots"][1], {"h": 11, "m": 15})
+                self.assertIs(v["appointment"]["confirmed"], True)
+                self.assertIsNone(v["appointment"]["notes"])
+        # A float, as json.loads gives by default, goes out as repr() writes it.
+        rec = dict(RECORDS[1], request_variables={"f": 1.25, "g": 1e-7})
+        v = self.conn.execute("SELECT %b", [CommResult(rec)]).fetchone()[0]["request_variables"]
+        self.assertEqual(v, {"f": Decimal("1.25"), "g": Decimal("1E-7")})
+
+    def test_arrays(self) -> None:
+        for out_binary in (False, True):
+            with self.subTest(load_binary=out_binary):
+                rs, ss = self.cursor(out_binary).execute(
+                    "SELECT ARRAY[%s::text::comm_result, %s::text::comm_result], "
+                    "ARRAY['FAILED', 'PENDING']::comm_status[]", RECORD_LINES[:2]).fetchone()
+                self.assertEqual([r["reference_id"] for r in rs], ["12345", "APT-0118-0002"])
+                self.assertEqual(rs[0]["created_at"], datetime(2024, 1, 1, tzinfo=UTC))
+                self.assertEqual(ss, ["FAILED", "PENDING"])
+        # Lists of wrapped values dump as arrays.
+        for fin in "tb":
+            with self.subTest(dump=fin):
+                typ, n, st = self.conn.execute(
+                    f"SELECT pg_typeof(%{fin})::text, cardinality(%{fin}), pg_typeof(%{fin})::text",
+                    [[CommResult(RECORDS[0]), CommResult(RECORDS[3])]] * 2
+                    + [[CommStatus("FAILED")]]).fetchone()
+                self.assertEqual((typ, n, st), ("comm_result[]", 2, "comm_status[]"))
+
+    def test_client_side_binding(self) -> None:
+        # ClientCursor puts literals in the SQL; they carry a schema-qualified cast.
+        cur = psycopg.ClientCursor(self.conn)
+        sql = cur.mogrify("SELECT %s, %s", [CommResult(RECORDS[0]), CommStatus("FAILED")])
+        self.assertIn("'::public.comm_result", sql)
+        got, status = cur.execute("SELECT %s, %s", [CommResult(RECORDS[0]), CommStatus("FAILED")]).fetchone()
+        self.assertEqual(got["reference_id"], "12345")
+        self.assertEqual(status, "FAILED")
+
+
+class TestClientEncoding(unittest.TestCase):
+    def test_latin1_client(self) -> None:
+        with connect(client_encoding="LATIN1") as conn:
+            crp.register(conn)
+            rec = {"batch_id": "Zoë", "reference_id": "r", "target": "zoë@exämple.de",
+                   "request_variables": {"n": "Chloé 😀 用户"}}
+            for fin in "tb":
+                with self.subTest(dump=fin):
+                    # Strings go over in LATIN1; JSON text escapes what LATIN1 lacks.
+                    same = conn.execute(f"SELECT %{fin} = %s::text::comm_result",
+                                        [CommResult(rec), json.dumps(rec)]).fetchone()[0]
+                    self.assertTrue(same)
+            latin = dict(rec, request_variables={"n": "Chloé"})
+            for out_binary in (False, True):
+                with self.subTest(load_binary=out_binary):
+                    got = conn.cursor(binary=out_binary).execute("SELECT %b", [CommResult(latin)]).fetchone()[0]
+                    self.assertEqual(got, dict(latin, attempt_count=0))
+            # A string field LATIN1 cannot hold: text escapes it, binary cannot.
+            cjk = dict(latin, batch_id="用户")
+            self.assertTrue(conn.execute("SELECT batch_id(%t) = U&'\\7528\\6237'",
+                                         [CommResult(cjk)]).fetchone()[0])
+            with self.assertRaises(e.UntranslatableCharacter) as cm:
+                conn.execute("SELECT %b", [CommResult(cjk)])
+            self.assertEqual(cm.exception.sqlstate, "22P05")
+
+
+class TestCommStatus(Base):
+    def test_load_and_dump(self) -> None:
+        for name in crp.STATUSES:
+            for out_binary in (False, True):
+                for fin in "tb":
+                    with self.subTest(status=name, load_binary=out_binary, dump=fin):
+                        got, typ = self.cursor(out_binary).execute(
+                            f"SELECT %{fin}, pg_typeof(%{fin})::text", [CommStatus(name)] * 2).fetchone()
+                        self.assertIs(type(got), str)
+                        self.assertEqual(got, name)
+                        self.assertEqual(typ, "comm_status")
+
+    def test_order_and_functions(self) -> None:
+        self.assertTrue(self.conn.execute("SELECT %s < %s", [CommStatus("PENDING"), CommStatus("COMPLETED")]).fetchone()[0])
+        self.assertEqual(self.conn.execute("SELECT comm_status_next(%b)", [CommStatus("INITIATED")]).fetchone()[0],
+                         ["CONNECTED", "COMPLETED", "FAILED", "CANCELED"])
+
+    def test_plain_str_stays_text(self) -> None:
+        # Only the wrapper is comm_status; a plain str keeps psycopg's default.
+        cur = self.conn.cursor()
+        self.assertEqual(cur.adapters.get_dumper(CommStatus, PyFormat.AUTO).oid, self.types.comm_status.oid)
+        self.assertNotEqual(cur.adapters.get_dumper(str, PyFormat.AUTO).oid, self.types.comm_status.oid)
+        self.assertEqual(cur.execute("SELECT %s = 'FAILED'::comm_status", ["FAILED"]).fetchone()[0], True)
+
+
+class TestCopy(Base):
+    def setUp(self) -> None:
+        super().setUp()
+        self.lines = valid_jsonl_lines(self.conn)
+        self.conn.execute("CREATE TEMP TABLE src (id int PRIMARY KEY, line text)")
+        self.conn.execute("CREATE TEMP TABLE t (id int PRIMARY KEY, r comm_result, s comm_status)")
+        with self.conn.cursor() as cur:
+            cur.executemany("INSERT INTO src VALUES (%s, %s)", list(enumerate(self.lines + RECORD_LINES)))
+        self.expected = self.conn.execute("SELECT id, line::comm_result, request_status(line::comm_result) "
+                                          "FROM src ORDER BY id").fetchall()
+
+    def matching_rows(self) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM t JOIN src USING (id) WHERE t.r = src.line::comm_result "
+            "AND t.s IS NOT DISTINCT FROM request_status(t.r)").fetchone()[0]
+
+    def test_copy_from_stdin(self) -> None:
+        for fmt in ("TEXT", "BINARY"):
+            with self.subTest(format=fmt):
+                self.conn.execute("TRUNCATE t")
+                with self.conn.cursor() as cur:
+                    with cur.copy(f"COPY t (id, r, s) FROM STDIN (FORMAT {fmt})") as copy:
+                        copy.set_types(["int4", "comm_result", "comm_status"])
+                        for i, line in enumerate(self.lines + RECORD_LINES):
+                            rec = json.loads(line, parse_float=Decimal)
+                            status = rec.get("request_status")
+                            if fmt == "TEXT":
+                                # psycopg 3.1's text COPY picks dumpers by Python
+                                # type, not by set_types(): wrap.
+                                rec = CommResult(rec)
+                                status = status and CommStatus(status)
+                            copy.write_row((i, rec, status))
+                self.assertEqual(self.matching_rows(), len(self.expected))
+
+    def test_copy_to_stdout(self) -> None:
+        self.conn.execute("INSERT INTO t SELECT id, line::comm_result, request_status(line::comm_result) FROM src")
+        for fmt in ("TEXT", "BINARY"):
+            with self.subTest(format=fmt):
+                with self.conn.cursor() as cur:
+                    with cur.copy(f"COPY (SELECT id, r, s FROM t ORDER BY id) TO STDOUT (FORMAT {fmt})") as copy:
+                        copy.set_types(["int4", "comm_result", "comm_status"])
+                        rows = list(copy.rows())
+                self.assertEqual(len(rows), len(self.expected))
+                self.assertEqual(rows, self.expected)
+                self.assertTrue(all(type(r[1]) is dict for r in rows))
+
+    def test_copy_error_surfaces(self) -> None:
+        bad = dict(RECORDS[0], reference_id="   ")
+        for fmt in ("TEXT", "BINARY"):
+            with self.subTest(format=fmt):
+                with self.assertRaises(e.InvalidParameterValue) as cm:
+                    with self.conn.cursor() as cur:
+                        with cur.copy(f"COPY t (id, r) FROM STDIN (FORMAT {fmt})") as copy:
+                            copy.set_types(["int4", "comm_result"])
+                            copy.write_row((1, CommResult(RECORDS[0])))
+                            copy.write_row((2, CommResult(bad)))
+                self.assertEqual(cm.exception.sqlstate, "22023")
+                self.assertIn("reference_id", cm.exception.diag.message_primary)
+                self.assertEqual(self.conn.execute("SELECT count(*) FROM t").fetchone()[0], 0)
+
+
+class TestExecutemany(Base):
+    def test_executemany_both_formats(self) -> None:
+        lines = valid_jsonl_lines(self.conn) + RECORD_LINES
+        self.conn.execute("CREATE TEMP TABLE t (id int, r comm_result)")
+        for fin in "tb":
+            with self.subTest(dump=fin):
+                self.conn.execute("TRUNCATE t")
+                with self.conn.cursor() as cur:
+                    cur.executemany(f"INSERT INTO t VALUES (%s, %{fin})",
+                                    [(i, CommResult(json.loads(line, parse_float=Decimal)))
+                                     for i, line in enumerate(lines)])
+                same = self.conn.execute(
+                    "SELECT count(*) FROM t JOIN unnest(%s::text[]) WITH ORDINALITY u(line, n) "
+                    "ON t.id = u.n - 1 WHERE t.r = u.line::comm_result", [lines]).fetchone()[0]
+                self.assertEqual(same, len(lines))
+
+    def test_executemany_returning(self) -> None:
+        with self.conn.cursor(binary=True) as cur:
+            cur.executemany("SELECT comm_result_transition(%b, 'INITIATED', %s)",
+                            [(CommResult(RECORDS[1]), datetime(2025, 1, 17, 9, 0, 0, 7, UTC))] * 2,
+                            returning=True)
+            got = []
+            while True:
+                got.append(cur.fetchone())
+                if not cur.nextset():
+                    break
+        self.assertEqual(len(got), 2)
+        for (r,) in got:
+            self.assertEqual(r["request_status"], "INITIATED")
+            self.assertEqual(r["attempt_count"], 1)
+            self.assertEqual(r["sent_at"], datetime(2025, 1, 17, 9, 0, 0, 7, UTC))
+
+
+# (record change, SQLSTATE through text input, SQLSTATE through binary input)
+BAD_VALUES = [
+    ("missing target", {"target": None}, "22P02", "22P02"),
+    ("unknown key", {"status": "COMPLETED"}, "22P02", "22P02"),
+    ("blank batch_id", {"batch_id": " \u00a0"}, "22023", "22023"),
+    ("bad phone", {"target": "555-12"}, "22023", "22023"),
+    ("e-mail without dot", {"target": "ana@localhost"}, "22023", "22023"),
+    ("unknown status", {"request_status": "DELIVERED"}, "22P02", "22P02"),
+    ("no zone", {"created_at": "2024-01-01T00:00:00"}, "22007", "22007"),
+    ("not RFC 3339", {"sent_at": "2024-01-01 00:00:00Z"}, "22007", "22007"),
+    ("Feb 29", {"created_at": "2023-02-29T00:00:00Z"}, "22008", "22008"),
+    ("year 10000", {"created_at": "9999-12-31T23:59:59-01:00"}, "22008", "22008"),
+    ("negative attempts", {"attempt_count": -1}, "22003", "22003"),
+    ("session_id too big", {"session_id": 2**63}, "22003", "22003"),
+    ("attempts as string", {"attempt_count": "1"}, "22P02", "22P02"),
+    ("fractional attempts", {"attempt_count": 1.5}, "22P02", "22P02"),
+    ("variables not an object", {"request_variables": ["a"]}, "22P02", "22P02"),
+    ("blank call_manager_sid", {"call_manager_sid": ""}, "22023", "22023"),
+    ("NUL in a variable", {"request_variables": {"a": "x\u0000y"}}, "22P05", "22P05"),
+    ("NUL in batch_id", {"batch_id": "a\u0000b"}, "22P05", "22P03"),
+    ("naive datetime", {"created_at": datetime(2024, 1, 1)}, "22007", "22007"),
+]
+
+
+class TestErrors(Base):
+    def test_bad_values_both_formats(self) -> None:
+        for label, change, text_state, binary_state in BAD_VALUES:
+            rec = dict(RECORDS[0], **change)
+            rec = {k: v for k, v in rec.items() if not (k == "target" and v is None)}
+            for fin, state in (("t", text_state), ("b", binary_state)):
+                with self.subTest(label, dump=fin):
+                    with self.assertRaises(psycopg.DataError) as cm:
+                        self.conn.execute(f"SELECT %{fin}", [CommResult(rec)])
+                    self.assertEqual(cm.exception.sqlstate, state, str(cm.exception))
+                    self.assertIs(type(cm.exception), e.lookup(state))
+            self.assertEqual(self.conn.execute("SELECT 1").fetchone()[0], 1)
+
+    def test_results_jsonl_bad_lines_same_sqlstate(self) -> None:
+        # Every rejected line of the example file fails with the same SQLSTATE
+        # whether sent as JSON text or as a dict through the binary dumper.
+        with open(RESULTS_JSONL, encoding="utf-8") as f:
+            lines = [line.rstrip("\n") for line in f if line.strip()]
+        good = set(valid_jsonl_lines(self.conn))
+        bad = [line for line in lines if line not in good]
+        self.assertGreaterEqual(len(bad), 10)
+        compared = 0
+        for line in bad:
+            with self.subTest(line=line[:60]):
+                with self.assertRaises(psycopg.DataError) as text_cm:
+                    self.conn.execute("SELECT %s::text::comm_result", [line])
+                try:
+                    pairs = json.loads(line, object_pairs_hook=list)
+                except ValueError:
+                    continue                # truncated JSON: no dict to dump
+                if len({k for k, _ in pairs}) != len(pairs):
+                    continue                # duplicate keys: a dict keeps one
+                with self.assertRaises(psycopg.DataError) as bin_cm:
+                    self.conn.execute("SELECT %b", [CommResult(json.loads(line))])
+                self.assertEqual(bin_cm.exception.sqlstate, text_cm.exception.sqlstate)
+                compared += 1
+        self.assertGreaterEqual(compared, 8)
+
+    def test_server_message_names_the_field(self) -> None:
+        ex = self.assertSqlstate(e.InvalidParameterValue, "22023", self.conn.execute,
+                                 "SELECT %t", [CommResult(RECORDS[0], target="555-12")])
+        self.assertIn('"target"', ex.diag.message_primary)
+        self.assertIn("555-12", ex.diag.message_detail)
+
+    def test_invalid_transition(self) -> None:
+        done = CommResult(RECORDS[1], request_status="COMPLETED")
+        for fin in "tb":
+            with self.subTest(dump=fin):
+                ex = self.assertSqlstate(e.InvalidParameterValue, "22023", self.conn.execute,
+                                         f"SELECT comm_result_transition(%{fin}, %{fin})",
+                                         [done, CommStatus("FAILED")])
+                self.assertIn("invalid status transition from COMPLETED to FAILED", str(ex))
+                self.assertIn("COMPLETED is terminal", ex.diag.message_hint)
+
+    def test_guard_rejects_update(self) -> None:
+        self.conn.execute("CREATE TEMP TABLE g (r comm_result)")
+        self.conn.execute("CREATE TRIGGER g_guard BEFORE UPDATE ON g FOR EACH ROW "
+                          "EXECUTE FUNCTION comm_result_guard()")
+        self.conn.execute("INSERT INTO g VALUES (%b)", [CommResult(RECORDS[0])])
+        moved = CommResult(RECORDS[0], target="other@example.com")
+        self.assertSqlstate(e.CheckViolation, "23514", self.conn.execute, "UPDATE g SET r = %b", [moved])
+
+    def test_bad_comm_status(self) -> None:
+        self.assertSqlstate(e.InvalidTextRepresentation, "22P02", self.conn.execute,
+                            "SELECT %t", [CommStatus("DONE")])
+        self.assertSqlstate(e.InvalidBinaryRepresentation, "22P03", self.conn.execute,
+                            "SELECT %b", [CommStatus("done")])
+
+    def test_bad_binary_values(self) -> None:
+        class Raw(bytes):
+            pass
+
+        class RawDumper(Dumper):
+            format = Format.BINARY
+            oid = self.types.comm_result.oid
+
+            def dump(self, obj: bytes) -> bytes:
+                return bytes(obj)
+
+        self.conn.adapters.register_dumper(Raw, RawDumper)
+        good = crp.dump_binary(RECORDS[0])
+        self.assertEqual(self.conn.execute("SELECT %b::text = %s::text::comm_result::text",
+                                           [Raw(good), RECORD_LINES[0]]).fetchone()[0], True)
+        cases = [
+            ("version 2", b"\x02" + good[1:], "22P03", "format version 2 is not supported"),
+            ("version 0", b"\x00" + good[1:], "22P03", "format version 0 is not supported"),
+            ("trailing byte", good + b"\x00", "22P03", "follow the end"),
+            ("truncated", good[:-1], "22P03", "runs past the end"),
+            ("unknown flag", good[:1] + b"\x08" + good[2:], "22P03", "unknown bits"),
+            ("status code 9", good[:3] + b"\x09" + good[4:], "22023", "request_status"),
+            ("empty", b"", "22P03", "empty"),
+        ]
+        for label, data, state, text in cases:
+            with self.subTest(label):
+                ex = self.assertSqlstate(e.lookup(state), state, self.conn.execute, "SELECT %b", [Raw(data)])
+                self.assertIn(text, str(ex) + (ex.diag.message_detail or ""))
+
+    def test_client_rejects_unknown_binary_version(self) -> None:
+        wire = self.conn.execute("SELECT comm_result_send(%s::text::comm_result)", [RECORD_LINES[3]]).fetchone()[0]
+        self.assertEqual(crp.load_binary(wire)["target"], "用户@例子.广告")
+        for data, text in ((b"\x02" + wire[1:], "version 2 is not supported"),
+                           (wire[:-1], "runs past the end"), (wire + b"!", "follow the end"),
+                           (b"", "empty"), (wire[:20], "fixed-size")):
+            with self.subTest(text):
+                with self.assertRaises(e.InvalidBinaryRepresentation) as cm:
+                    crp.load_binary(data)
+                self.assertIn(text, str(cm.exception))
+
+        # The same through psycopg, as if the server sent a version 2 value.
+        class Version2Loader(Loader):
+            format = Format.BINARY
+
+            def load(self, data: Any) -> Dict[str, Any]:
+                return crp.load_binary(data)
+
+        cur = self.conn.cursor(binary=True)
+        cur.adapters.register_loader("bytea", Version2Loader)
+        self.assertEqual(cur.execute("SELECT comm_result_send(%s::text::comm_result)",
+                                     [RECORD_LINES[0]]).fetchone()[0]["reference_id"], "12345")
+        with self.assertRaises(e.InvalidBinaryRepresentation) as cm:
+            cur.execute("SELECT overlay(comm_result_send(%s::text::comm_result) PLACING '\\x02'::bytea FROM 1)",
+                        [RECORD_LINES[0]]).fetchone()
+        self.assertIn("version 2", str(cm.exception))
+
+    def test_year_zero_cannot_load(self) -> None:
+        rec = dict(RECORDS[1], created_at="0000-06-01T00:00:00Z")
+        self.assertEqual(self.conn.execute("SELECT %b::text", [CommResult(rec)]).fetchone()[0],
+                         server_canonical(self.conn, json.dumps(rec)))
+        for out_binary in (False, True):
+            with self.subTest(load_binary=out_binary):
+                with self.assertRaises(e.DatetimeFieldOverflow) as cm:
+                    self.cursor(out_binary).execute("SELECT %b", [CommResult(rec)]).fetchone()
+                self.assertIn("created_at", str(cm.exception))
+
+
+class TestRegister(unittest.TestCase):
+    def test_other_schema_with_lookalikes(self) -> None:
+        setup = ("CREATE SCHEMA x", "CREATE SCHEMA y",
+                 "CREATE EXTENSION comm_result SCHEMA x",
+                 # Look-alikes first on the search_path: the lookup must not use it.
+                 "CREATE TYPE public.comm_result AS (a int)",
+                 "CREATE DOMAIN public.comm_status AS text")
+        with FreshDatabase("cr_py_schema", *setup) as db, connect(db) as conn:
+            types = crp.register(conn)
+            self.assertEqual(types.schema, "x")
+            oid = conn.execute("SELECT 'x.comm_result'::regtype::oid").fetchone()[0]
+            self.assertEqual(types.comm_result.oid, oid)
+            for fin in "tb":
+                for out_binary in (False, True):
+                    with self.subTest(dump=fin, load_binary=out_binary):
+                        got, typ = conn.cursor(binary=out_binary).execute(
+                            f"SELECT %{fin}, pg_typeof(%{fin})::text", [CommResult(RECORDS[3])] * 2).fetchone()
+                        self.assertEqual(typ, "x.comm_result")
+                        self.assertEqual(got["batch_id"], "lote-ç-😀")
+                        self.assertEqual(got["created_at"], datetime(2025, 1, 17, 8, 30, 4, 372000, UTC))
+            conn.execute("CREATE TABLE t (r x.comm_result, s x.comm_status)")
+            with conn.cursor() as cur:
+                with cur.copy("COPY t FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.set_types(["comm_result", "comm_status"])
+                    copy.write_row((RECORDS[0], "INITIATED"))
+            self.assertEqual(conn.execute("SELECT r, s FROM t").fetchone(), (
+                conn.execute("SELECT %s::text::x.comm_result", [RECORD_LINES[0]]).fetchone()[0], "INITIATED"))
+            self.assertEqual(crp.register(conn, schema="x").schema, "x")
+            with self.assertRaises(crp.ExtensionNotInstalled) as cm:
+                crp.register(conn, schema="public")
+            self.assertIn('(it is in "x")', str(cm.exception))
+            # Moved: a new registration follows it.
+            conn.execute("ALTER EXTENSION comm_result SET SCHEMA y")
+            with connect(db) as conn2:
+                types = crp.register(conn2)
+                self.assertEqual(types.schema, "y")
+                self.assertEqual(conn2.execute("SELECT pg_typeof(%b)::text", [CommResult(RECORDS[0])]).fetchone()[0],
+                                 "y.comm_result")
+
+    def test_missing_extension(self) -> None:
+        with FreshDatabase("cr_py_noext") as db:
+            for autocommit, in_tx in ((True, False), (False, False), (False, True)):
+                with self.subTest(autocommit=autocommit, in_transaction=in_tx), connect(db) as conn:
+                    conn.autocommit = autocommit
+                    if in_tx:
+                        conn.execute("SELECT 1")
+                    before = conn.info.transaction_status
+                    with self.assertRaises(crp.ExtensionNotInstalled) as cm:
+                        crp.register(conn)
+                    self.assertIsInstance(cm.exception, psycopg.ProgrammingError)
+                    self.assertIn("CREATE EXTENSION comm_result", str(cm.exception))
+                    self.assertIn("cr_py_noext", str(cm.exception))
+                    # The connection is left as it was, and usable.
+                    self.assertEqual(conn.info.transaction_status, before)
+                    self.assertEqual(conn.execute("SELECT 1").fetchone()[0], 1)
+
+    def test_register_leaves_transaction_state(self) -> None:
+        IDLE, INTRANS = psycopg.pq.TransactionStatus.IDLE, psycopg.pq.TransactionStatus.INTRANS
+        with connect() as conn:
+            conn.autocommit = False
+            crp.register(conn)
+            self.assertEqual(conn.info.transaction_status, IDLE)
+            conn.execute("CREATE TEMP TABLE tx (r comm_result)")
+            crp.register(conn)
+            self.assertEqual(conn.info.transaction_status, INTRANS)
+            conn.rollback()     # the savepoint did not end the caller's transaction
+            self.assertEqual(conn.execute("SELECT to_regclass('pg_temp.tx')").fetchone()[0], None)
+
+    def test_unregistered_and_cursor_scope(self) -> None:
+        with connect() as conn:
+            self.assertIsInstance(conn.execute("SELECT %s::text::comm_result", [RECORD_LINES[0]]).fetchone()[0], str)
+            with self.assertRaises(psycopg.ProgrammingError):
+                conn.execute("SELECT %s::comm_result", [CommResult(RECORDS[0])])
+            cur = conn.cursor()
+            crp.register(cur)
+            self.assertIsInstance(cur.execute("SELECT %s", [CommResult(RECORDS[0])]).fetchone()[0], dict)
+            # Only that cursor.
+            self.assertIsInstance(conn.execute("SELECT %s::text::comm_result", [RECORD_LINES[0]]).fetchone()[0], str)
+
+    def test_dicts_are_not_hijacked_unless_asked(self) -> None:
+        with connect() as conn:
+            crp.register(conn)
+            self.assertEqual(conn.execute("SELECT pg_typeof(%s)::text", [CommResult(RECORDS[0])]).fetchone()[0],
+                             "comm_result")
+            # %s sends text: the server's canonical input path.
+            self.assertEqual(conn.adapters.get_dumper(CommResult, PyFormat.AUTO).format, Format.TEXT)
+            self.assertEqual(conn.adapters.get_dumper(CommStatus, PyFormat.AUTO).format, Format.TEXT)
+            with self.assertRaises(psycopg.ProgrammingError):     # cannot adapt type 'dict'
+                conn.execute("SELECT %s", [RECORDS[0]])
+        with connect() as conn:
+            crp.register(conn, dump_dicts=True)
+            for fin in "stb":
+                with self.subTest(placeholder=fin):
+                    got, typ = conn.execute(f"SELECT %{fin}, pg_typeof(%{fin})::text", [RECORDS[4]] * 2).fetchone()
+                    self.assertEqual(typ, "comm_result")
+                    self.assertEqual(got["created_at"], datetime(2025, 1, 17, 3, 0, 4, 123456, UTC))
+
+    def test_register_needs_sync_connection(self) -> None:
+        with self.assertRaises(TypeError):
+            crp.register(psycopg.adapters)   # the global map has no connection
+
+
+class TestReadme(unittest.TestCase):
+    def test_readme_example(self) -> None:
+        with open(README, encoding="utf-8") as f:
+            block = f.read().split("<!-- example -->\n", 1)[1].split("<!-- /example -->", 1)[0]
+        code = block.split("```python\n", 1)[1].split("```\n", 1)[0]
+        expected = block.split("```text\n", 1)[1].split("```\n", 1)[0]
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, README, "exec"), {"__name__": "readme_example"})
+        self.assertEqual(out.getvalue(), expected)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--summary", help="write 'passed failed' test-case counts here")
+    args, rest = parser.parse_known_args()
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    if rest:
+        suite = unittest.defaultTestLoader.loadTestsFromNames(rest, sys.modules[__name__])
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    # Count test cases, not subtests: a case with three failing subtests is one.
+    failed_ids = {getattr(t, "test_case", t).id() for t, _ in result.failures + result.errors}
+    failed_ids |= {t.id() for t in result.unexpectedSuccesses}
+    passed = max(result.testsRun - len(failed_ids) - len(result.skipped), 0)
+    failed = len(failed_ids) + len(result.skipped)      # nothing here may be skipped
+    if args.summary:
+        with open(args.summary, "w") as f:
+            f.write(f"{passed} {failed}\n")
+    return 0 if failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
