@@ -1,0 +1,134 @@
+// Types for pg-comm-result (node-postgres support for the comm_result extension).
+
+/** The nine statuses, in the extension's listing order. */
+export type CommStatus =
+  | 'PENDING' | 'DUPLICATE' | 'INITIATED' | 'CONNECTED' | 'COMPLETED'
+  | 'FAILED' | 'CANCELED' | 'INVALID' | 'SKIPPED'
+
+/** Any JSON value, as request_variables holds them. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
+
+/**
+ * A parsed comm_result: the API's JSON object. Fields that the value does not
+ * have are absent (not undefined-valued), JSON nulls are null. `attempt_count`
+ * is always present (absent in the input means 0).
+ *
+ * T is the type of created_at/sent_at (string by default, Date with
+ * `timestamps: 'date'`), I the type of session_id/conversation_id (number,
+ * or bigint above Number.MAX_SAFE_INTEGER, by default).
+ */
+export interface CommResult<T = string, I = number | bigint> {
+  batch_id: string
+  reference_id: string
+  target: string
+  request_variables: { [key: string]: JsonValue }
+  request_status?: CommStatus
+  call_manager_sid?: string | null
+  created_at?: T
+  sent_at?: T | null
+  attempt_count: number
+  session_id?: I | null
+  conversation_id?: I | null
+}
+
+/** What commResult() accepts: strings, Dates and bigints where the API has strings and integers. */
+export interface CommResultInput {
+  batch_id: string
+  reference_id: string
+  target: string
+  request_variables: { [key: string]: unknown }
+  request_status?: CommStatus | null
+  call_manager_sid?: string | null
+  created_at?: string | Date | null
+  sent_at?: string | Date | null
+  attempt_count?: number | null
+  session_id?: number | bigint | string | null
+  conversation_id?: number | bigint | string | null
+  [key: string]: unknown
+}
+
+export interface ParseOptions {
+  /**
+   * created_at and sent_at: 'string' (default) keeps the canonical RFC 3339
+   * text with its microseconds (`2025-01-17T09:00:00.123456Z`); 'date' gives
+   * a Date, which holds milliseconds only (the rest is truncated); a function
+   * receives the canonical string and returns what you want.
+   */
+  timestamps?: 'string' | 'date' | ((iso: string) => unknown)
+  /**
+   * session_id and conversation_id: 'number' (default: a number, or a bigint
+   * when above Number.MAX_SAFE_INTEGER, never a rounded number), 'bigint'
+   * (always), 'string' (the digits).
+   */
+  int64?: 'number' | 'bigint' | 'string'
+  /** The JSON parser for the whole text (default JSON.parse), e.g. a lossless one for request_variables. */
+  parseJson?: (text: string) => any
+}
+
+export interface LoadTypesOptions extends ParseOptions {
+  /** Parsers for every other type (default: pg.types). */
+  base?: { getTypeParser(oid: number, format?: string): any }
+}
+
+export interface CommResultInfo {
+  /** The installed extension version. */
+  version: string
+  /** The schema the extension is installed in. */
+  schema: string
+  database: string
+  oids: {
+    comm_result: number
+    comm_result_array: number
+    comm_status: number
+    comm_status_array: number
+  }
+}
+
+export interface CommResultTypes {
+  info: CommResultInfo
+  getTypeParser(oid: number, format?: string): any
+}
+
+export interface Queryable {
+  query(config: { text: string, values?: unknown[], rowMode?: string } | string): Promise<{ rows: any[] }>
+}
+
+/** Raised when the database has no comm_result extension (code 'COMM_RESULT_NOT_INSTALLED'). */
+export class CommResultExtensionError extends Error {
+  code: 'COMM_RESULT_NOT_INSTALLED'
+  database: string
+  schema?: string
+}
+
+/** Look up the OIDs on a connected client and set parsers on that client only. */
+export function register(client: { setTypeParser(oid: number, format: string, fn: (text: string) => any): void } & Queryable,
+  options?: ParseOptions): Promise<CommResultInfo>
+
+/** A pg.Pool `onConnect` hook (pg 8.20 / pg-pool 3.13 or later): `new Pool({ onConnect: onConnect() })`. */
+export function onConnect(options?: ParseOptions): (client: any) => Promise<void>
+
+/** One-time look-up; the result is a `types` object for `new pg.Pool({ types })` or `new pg.Client({ types })`. */
+export function loadTypes(target: Queryable | object | string, options?: LoadTypesOptions): Promise<CommResultTypes>
+
+/** The schema and OIDs of the extension in the database behind a connection. */
+export function lookup(queryable: Queryable): Promise<CommResultInfo>
+
+/** A query parameter for `$1::comm_result` (or, inside an array, `$1::comm_result[]`). */
+export function commResult(obj: CommResultInput): { value: CommResultInput, toPostgres(): string, toJSON(): CommResultInput }
+
+/** The JSON text that commResult() sends. */
+export function toCommResultText(obj: CommResultInput): string
+
+/** Parse the canonical text of a comm_result (as `r::text` returns it). */
+export function parseCommResult(text: string, options?: ParseOptions): CommResult<any, any>
+
+/** The text parsers, by type name. */
+export function makeParsers(options?: ParseOptions): {
+  comm_result(text: string): CommResult<any, any>
+  comm_status(text: string): CommStatus
+  comm_result_array(text: string): Array<CommResult<any, any> | null>
+  comm_status_array(text: string): Array<CommStatus | null>
+}
+
+/** The field names in canonical order. */
+export const FIELDS: readonly string[]
