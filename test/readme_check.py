@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Check that README.md's lifecycle table says what comm_status_transitions()
-returns: the same moves, every status listed once as a "from".
+returns: the same moves, every status listed once as a "from"; and that the
+client examples in README.md are, word for word, the ones in
+clients/*/README.md, which the clients' own tests run and compare with their
+output.
 
 Usage: readme_check.py README.md  (psql must reach a database with the
 extension; test/run.sh calls it on its throwaway cluster).
 """
+import os
 import re
 import subprocess
 import sys
@@ -40,7 +44,19 @@ for pair in sorted(documented - actual):
     problems.append("in README but not allowed: %s -> %s" % pair)
 if sorted(froms) != sorted(statuses):
     problems.append("README lists these as 'from': %s" % ", ".join(froms))
+checks, failed = 1, int(bool(problems))
+for client in ("python", "node"):
+    checks += 1
+    m = re.search(r"<!-- client example: %s -->\n(.*?)<!-- /client example -->" % client,
+                  readme, re.S)
+    path = os.path.join(os.path.dirname(os.path.abspath(sys.argv[1])), "clients", client,
+                        "README.md")
+    source = open(path, encoding="utf-8").read()
+    blocks = re.findall(r"```.*?```", m.group(1), re.S) if m else []
+    if not blocks or not all(b in source for b in blocks):
+        problems.append("README's %s client example differs from %s" % (client, path))
+        failed += 1
 for p in problems:
     print(p)
-print("readme lifecycle table: %d passed, %d failed" % (int(not problems), int(bool(problems))))
+print("readme checks: %d passed, %d failed" % (checks - failed, failed))
 sys.exit(1 if problems else 0)
