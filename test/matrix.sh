@@ -23,18 +23,30 @@ CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
 # The suites that run inside the roots; the sanitizer run is left to 15 (its
 # work-around is specific to Debian 12's toolchain).
 CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade}
-versions=("$@")
-[ "${#versions[@]}" -gt 0 ] || versions=(15 17 18)
-
 declare -A suite_of=([17]=trixie [18]=sid)
+
+# The versions asked for, each once, checked before anything is made.
+versions=()
+for v in "${@:-15 17 18}"; do
+	for w in $v; do
+		if [ "$w" != 15 ] && [ -z "${suite_of[$w]:-}" ]; then
+			echo "unsupported version $w (choose from 15 17 18)" >&2
+			exit 2
+		fi
+		[[ " ${versions[*]} " == *" $w "* ]] || versions+=("$w")
+	done
+done
+# Ask for sudo's password now, not in the middle of a long run.
+[ "$(id -u)" -eq 0 ] || sudo -v
 
 root_of() { echo "$CR_ROOTS/pg$1-${suite_of[$1]}"; }
 
 # Make the missing roots, all at once (the time goes into downloads).  A root
 # is built under a temporary name and renamed when complete, so an
 # interrupted run never leaves a half-made root behind to be reused.
+debootstraps=()
 make_roots() {
-	local v root pids=() failed=0
+	local v root failed=0
 	for v in "$@"; do
 		[ "$v" = 15 ] && continue
 		root=$(root_of "$v")
@@ -45,16 +57,17 @@ make_roots() {
 		fi
 		cr_log "making the PostgreSQL $v root $root (debootstrap ${suite_of[$v]})"
 		cr_as_root mkdir -p "$CR_ROOTS"
-		cr_as_root rm -rf "$root.tmp"
+		cr_as_root rm -rf --one-file-system "$root.tmp"
 		(cr_as_root debootstrap --variant=minbase \
 			--include="postgresql-$v,postgresql-server-dev-$v,make,gcc,libc6-dev,python3" \
 			"${suite_of[$v]}" "$root.tmp" "$CR_MIRROR" >"$LOGS/debootstrap-$v.log" 2>&1 &&
 			cr_as_root mv "$root.tmp" "$root") &
-		pids+=($!)
+		debootstraps+=($!)
 	done
-	for v in "${pids[@]}"; do
+	for v in "${debootstraps[@]}"; do
 		wait "$v" || failed=1
 	done
+	debootstraps=()
 	return "$failed"
 }
 
@@ -67,14 +80,20 @@ run_version() {
 	fi
 	root=$(root_of "$v")
 	# A fresh copy of the working tree (tracked and untracked, not ignored).
-	cr_as_root rm -rf "$root/build"
-	cr_as_root mkdir -p "$root/build/comm_result"
+	# (Called as "run_version ... || rc=$?", so set -e is off in here: every
+	# step checks its own status.)
+	cr_as_root rm -rf --one-file-system "$root/build" &&
+		cr_as_root mkdir -p "$root/build/comm_result" || return 1
 	(cd "$CR_ROOT" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) |
-		cr_as_root tar -C "$root/build/comm_result" -xf -
+		cr_as_root tar -C "$root/build/comm_result" -xf - || {
+		echo "could not copy the source tree (is $CR_ROOT a git checkout?)" >&2
+		return 1
+	}
 	# /proc for the suites' process substitutions (/dev/fd) and ps; it is
-	# unmounted when the run ends, however it ends.
+	# unmounted when the run ends, however it ends (one left by a killed run
+	# is reused, not stacked).
 	mounted_proc=$root/proc
-	cr_as_root mount -t proc proc "$root/proc"
+	mountpoint -q "$root/proc" || cr_as_root mount -t proc proc "$root/proc" || return 1
 	local rc=0
 	cr_as_root chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 CR_PG_MAJOR="$v" CR_SUITES="$CR_ROOT_SUITES" \
@@ -91,7 +110,13 @@ unmount_proc() {
 		mounted_proc=
 	fi
 }
-trap unmount_proc EXIT
+# Interrupted: stop the debootstraps (background jobs ignore SIGINT) and
+# unmount /proc.
+on_exit() {
+	[ "${#debootstraps[@]}" -eq 0 ] || kill "${debootstraps[@]}" 2>/dev/null || true
+	unmount_proc
+}
+trap on_exit EXIT
 trap 'exit 130' INT TERM
 
 LOGS=$(mktemp -d /tmp/comm_result_matrix.XXXXXX)
@@ -101,23 +126,23 @@ make_roots "${versions[@]}" || {
 	exit 1
 }
 
+# The group of the first line of a log that matches an extended regexp, or
+# nothing (sed, unlike grep, does not fail when nothing matches).
+first() { sed -nE "s/.*$1.*/\\1/;T;p;q" "$2"; }
+
 rows=()
 for v in "${versions[@]}"; do
-	if [ "$v" != 15 ] && [ -z "${suite_of[$v]:-}" ]; then
-		echo "unsupported version $v (choose from 15 17 18)" >&2
-		exit 2
-	fi
 	log=$LOGS/pg$v.log
 	cr_log "PostgreSQL $v: building and testing (log: $log)"
 	start=$(date +%s)
 	rc=0
 	run_version "$v" >"$log" 2>&1 || rc=$?
 	secs=$(($(date +%s) - start))
-	gcc_version=$(grep -oE 'with [0-9][0-9.]*$' "$log" | head -n 1 | cut -d' ' -f2)
-	warnings=$(grep -oE '^build warnings: [0-9]+' "$log" | head -n 1 | cut -d' ' -f3)
-	server=$(grep -oE 'against PostgreSQL [0-9.]+' "$log" | head -n 1 | cut -d' ' -f3)
+	gcc_version=$(first 'against PostgreSQL .* with ([0-9][0-9.]*)$' "$log")
+	warnings=$(first '^build warnings: ([0-9]+)' "$log")
+	server=$(first 'against PostgreSQL ([0-9.]+)' "$log")
 	passed=- failed=-
-	if [[ "$(grep -E '^all suites: ' "$log" | tail -n 1)" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+	if [[ "$(sed -n 's/^all suites: //p' "$log" | tail -n 1)" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
 		passed=${BASH_REMATCH[1]} failed=${BASH_REMATCH[2]}
 	fi
 	if [ "$rc" -ne 0 ] || [ "$failed" != 0 ] || [ "${warnings:-x}" != 0 ]; then

@@ -32,8 +32,10 @@ if ! "$PY" -c 'import psycopg' 2>/dev/null; then
 	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-psycopg
 fi
 
-cr_cluster_start
-trap finish EXIT    # cr_cluster_start installed its own EXIT trap
+# cr_cluster_start installs its own EXIT trap: put finish back, also when it
+# fails, so that the summary line is still printed.
+cr_cluster_start || { trap finish EXIT; exit 1; }
+trap finish EXIT
 
 export PGDATABASE=cr_python
 "$CR_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE cr_python"

@@ -2,7 +2,8 @@
 """Checks the release metadata and the release archive.
 
 - META.json follows the PGXN meta-spec 1.0.0 (required keys, semantic
-  versions, known licence, prereq phases and relations, files that exist);
+  versions, known licence, whose text is in LICENSE, prereq phases and
+  relations, files that exist);
 - the version is written once, in META.json: the Makefile reads it, and the
   control file's default_version, the newest SQL script and CHANGELOG.md agree
   with it (the extension's version is the release's major.minor);
@@ -58,6 +59,10 @@ check(meta.get("release_status") in ("stable", "testing", "unstable"),
       "release_status is stable, testing or unstable")
 check(meta.get("license") in LICENSES, "the licence is one PGXN knows",
       str(meta.get("license")))
+if meta.get("license") == "postgresql":
+    with open(os.path.join(src, "LICENSE")) as f:
+        check(f.read().startswith("PostgreSQL License"),
+              "LICENSE holds the licence text META.json names")
 maint = meta.get("maintainer")
 check(isinstance(maint, (str, list)) and bool(maint), "a maintainer is named")
 provides = meta.get("provides", {})
