@@ -124,11 +124,15 @@ FROM (VALUES
   ('131000 integer digits, e73', repeat('9', 131000) || 'e73'),
   ('0.001 with 131075 integer digits', '0.001e131075'),
   ('0.001 with 131074 integer digits', '0.001e131074'),
-  ('0e1073741822', '0e1073741822'), ('0e1073741823', '0e1073741823'),
-  ('0e-1073741823', '0e-1073741823'), ('0e-16383', '0e-16383'), ('0.0e-16383', '0.0e-16383'),
+  ('0e1073741822', '0e1073741822'), ('0e-1073741823', '0e-1073741823'), ('0e-16383', '0e-16383'), ('0.0e-16383', '0.0e-16383'),
   ('1e99999999999999999999', '1e99999999999999999999')
 ) v(label, n),
 LATERAL (SELECT comm_result_is_valid('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{"a":' || n || '}}') AS valid) c;
+-- Where the verdict depends on the version (15 refuses a zero with an
+-- exponent of 2^30 - 1 or more, 17 takes it), only the agreement is checked.
+SELECT n, comm_result_is_valid('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{"a":' || n || '}}')
+            = pg_temp.jsonb_takes(n) AS agrees_with_jsonb
+FROM (VALUES ('0e1073741823'), ('0e1073741824'), ('-0.0e1073741823')) v(n);
 
 -- At most 100 problems are listed, then a count of the rest.
 SELECT count(*) AS rows, count(*) FILTER (WHERE field IS NULL) AS summary_rows,
