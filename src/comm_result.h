@@ -179,6 +179,17 @@ extern Datum comm_result_in(PG_FUNCTION_ARGS);
 extern struct varlena *cr_from_text(const char *str, size_t len,
 									CrErrors *errs);
 
+/* Bytewise order of two byte strings, a prefix first: -1, 0 or 1. */
+static inline int
+cr_bytes_cmp(const char *a, Size alen, const char *b, Size blen)
+{
+	int			c = memcmp(a, b, Min(alen, blen));
+
+	if (c != 0)
+		return (c < 0) ? -1 : 1;
+	return (alen > blen) - (alen < blen);
+}
+
 /* cr_order.c */
 extern int	cr_natural_cmp(const char *a, int alen, const char *b, int blen);
 
@@ -234,6 +245,14 @@ extern int	cr_read_status(const struct varlena *value);
 extern cr_noreturn void cr_bad_version(const char *p, Size len);
 extern cr_noreturn void cr_corrupted(void);
 
+/* Every reader starts here: a value of another storage version is refused. */
+static inline void
+cr_check_version(const char *p, Size len)
+{
+	if (unlikely(len < CR_HEADER_SIZE || p[0] != CR_FORMAT_VERSION))
+		cr_bad_version(p, len);
+}
+
 /* Bytes taken by the fixed-size fields whose CR_F_* bits are in flags. */
 static inline Size
 cr_fixed_size(uint16 flags)
@@ -258,8 +277,7 @@ cr_fixed_field(const struct varlena *value, uint16 flag)
 	uint16		before;
 	Size		off;
 
-	if (unlikely(len < CR_HEADER_SIZE || p[0] != CR_FORMAT_VERSION))
-		cr_bad_version(p, len);
+	cr_check_version(p, len);
 	memcpy(&flags, p + 2, sizeof(flags));
 	if (!(flags & flag))
 		return NULL;

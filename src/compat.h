@@ -39,7 +39,6 @@
 		(void) (context); \
 		ereport(ERROR, __VA_ARGS__); \
 	} while (0)
-#define SOFT_ERROR_OCCURRED(escontext) false
 #endif
 
 /*

@@ -347,29 +347,21 @@ Datum
 comm_batch_state_add(PG_FUNCTION_ARGS)
 {
 	CrBatchState *s = writable_state(fcinfo);
-	struct varlena *value = PG_GETARG_COMM_RESULT_PREFIX(1);
-	int			status = cr_read_status(value);
-	const char *p;
-	int32		attempts = 0;
-	TimestampTz ts;
+	CrView		v;
 
+	/* The header and fixed fields, read once; no string is decoded. */
+	cr_view_header(PG_GETARG_COMM_RESULT_PREFIX(1), &v);
 	add_count(&s->total, 1);
-	add_count(&s->counts[status < 0 ? CR_STATUS_PENDING : status], 1);
-	if ((p = cr_fixed_field(value, CR_F_ATTEMPTS)) != NULL)
-		memcpy(&attempts, p, sizeof(attempts));
-	add_count(&s->attempts, attempts);
-	if (attempts > s->max_attempts)
-		s->max_attempts = attempts;
-	if ((p = cr_fixed_field(value, CR_F_CREATED)) != NULL)
-	{
-		memcpy(&ts, p, sizeof(ts));
-		widen(&s->flags, CRB_CREATED, &s->first_created, &s->last_created, ts, ts);
-	}
-	if ((p = cr_fixed_field(value, CR_F_SENT)) != NULL)
-	{
-		memcpy(&ts, p, sizeof(ts));
-		widen(&s->flags, CRB_SENT, &s->first_sent, &s->last_sent, ts, ts);
-	}
+	add_count(&s->counts[cr_effective_status(&v)], 1);
+	add_count(&s->attempts, v.attempt_count);
+	if (v.attempt_count > s->max_attempts)
+		s->max_attempts = v.attempt_count;
+	if (v.flags & CR_F_CREATED)
+		widen(&s->flags, CRB_CREATED, &s->first_created, &s->last_created,
+			  v.created_at, v.created_at);
+	if (v.flags & CR_F_SENT)
+		widen(&s->flags, CRB_SENT, &s->first_sent, &s->last_sent,
+			  v.sent_at, v.sent_at);
 	PG_RETURN_POINTER(s);
 }
 

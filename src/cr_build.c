@@ -174,9 +174,7 @@ cr_build(const CrFields *f, CrErrors *errs)
 		strings[nstrings++] = &f->call_manager_sid;
 
 	size = VARHDRSZ + CR_HEADER_SIZE;
-	size += (flags & CR_F_ATTEMPTS) ? sizeof(int32) : 0;
-	size += ((flags & CR_F_CREATED) ? 8 : 0) + ((flags & CR_F_SENT) ? 8 : 0) +
-		((flags & CR_F_SESSION) ? 8 : 0) + ((flags & CR_F_CONV) ? 8 : 0);
+	size += cr_fixed_size(flags);
 	for (int i = 0; i < nstrings; i++)
 		size += varint_size((uint32) strings[i]->len) + (size_t) strings[i]->len;
 	vars_len = VARSIZE(f->variables) - VARHDRSZ;

@@ -8,6 +8,7 @@
  */
 #include "postgres.h"
 
+#include "access/detoast.h"
 #include "common/hashfn.h"
 #include "fmgr.h"
 
@@ -21,11 +22,21 @@ PG_FUNCTION_INFO_V1(comm_result_hash_extended);
 static bool
 values_equal(FunctionCallInfo fcinfo)
 {
-	struct varlena *a = PG_GETARG_COMM_RESULT(0);
-	struct varlena *b = PG_GETARG_COMM_RESULT(1);
-	Size		len = VARSIZE_ANY_EXHDR(a);
+	struct varlena *a;
+	struct varlena *b;
+	Size		len;
 	bool		eq;
 
+	/*
+	 * Values are canonical, so equal values have equal sizes: as texteq
+	 * does, compare the raw sizes before detoasting anything.
+	 */
+	if (toast_raw_datum_size(PG_GETARG_DATUM(0)) !=
+		toast_raw_datum_size(PG_GETARG_DATUM(1)))
+		return false;
+	a = PG_GETARG_COMM_RESULT(0);
+	b = PG_GETARG_COMM_RESULT(1);
+	len = VARSIZE_ANY_EXHDR(a);
 	eq = len == VARSIZE_ANY_EXHDR(b) &&
 		memcmp(VARDATA_ANY(a), VARDATA_ANY(b), len) == 0;
 	PG_FREE_IF_COPY(a, 0);

@@ -10,6 +10,7 @@
 #include "utils/builtins.h"
 #include "utils/errcodes.h"
 #include "utils/jsonb.h"
+#include "utils/numeric.h"
 #include "utils/timestamp.h"
 
 #include "comm_result.h"
@@ -160,7 +161,7 @@ push_int(JsonbParseState **ps, const char *key, int64 n)
 
 	push_key(ps, key);
 	v.type = jbvNumeric;
-	v.val.numeric = DatumGetNumeric(DirectFunctionCall1(int8_numeric, Int64GetDatum(n)));
+	v.val.numeric = int64_to_numeric(n);
 	pushJsonbValue(ps, WJB_VALUE, &v);
 }
 

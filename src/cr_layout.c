@@ -49,8 +49,6 @@ get_varint(const char *p, const char *end, uint32 *out)
  * lengths start.  The bounds checks only guard against on-disk corruption:
  * every value was made by cr_build.
  */
-static inline void check_version(const char *p, Size len);
-
 static const char *
 view_fixed(const struct varlena *value, CrView *v, const char **endp)
 {
@@ -58,7 +56,7 @@ view_fixed(const struct varlena *value, CrView *v, const char **endp)
 	const char *end = p + VARSIZE_ANY_EXHDR(value);
 	uint16		flags;
 
-	check_version(p, end - p);
+	cr_check_version(p, end - p);
 	v->status = (uint8) p[1];
 	memcpy(&flags, p + 2, sizeof(uint16));
 	v->flags = flags;
@@ -97,13 +95,6 @@ cr_bad_version(const char *p, Size len)
 					   len < 1 ? -1 : (int) (uint8) p[0])));
 }
 
-static inline void
-check_version(const char *p, Size len)
-{
-	if (unlikely(len < CR_HEADER_SIZE || p[0] != CR_FORMAT_VERSION))
-		cr_bad_version(p, len);
-}
-
 /*
  * request_status alone, or -1 when absent: the fast path for status
  * filters, which read nothing else.
@@ -114,7 +105,7 @@ cr_read_status(const struct varlena *value)
 	const char *p = VARDATA_ANY(value);
 	uint16		flags;
 
-	check_version(p, VARSIZE_ANY_EXHDR(value));
+	cr_check_version(p, VARSIZE_ANY_EXHDR(value));
 	memcpy(&flags, p + 2, sizeof(flags));
 	if (!(flags & CR_F_STATUS))
 		return -1;
@@ -148,7 +139,7 @@ cr_read_string(const struct varlena *value, int which)
 	Size		skip = 0;
 
 	Assert(which >= 0 && which < 3);
-	check_version(p, end - p);
+	cr_check_version(p, end - p);
 	memcpy(&flags, p + 2, sizeof(flags));
 	p += CR_HEADER_SIZE + cr_fixed_size(flags);
 	if (p > end)

@@ -133,9 +133,13 @@ cr_next_statuses_text(int from)
 	return buf.data;
 }
 
-/* The fields of a stored value, ready to be changed and built again. */
-void
-cr_fields_from_view(const CrView *v, CrFields *f)
+/*
+ * The fields of a stored value, ready to be changed and built again.
+ * request_variables is left NULL: rebuild() copies it only when a new value
+ * is really built, since merge usually returns one of its inputs as is.
+ */
+static void
+fields_from_view(const CrView *v, CrFields *f)
 {
 	memset(f, 0, sizeof(*f));
 	f->flags = v->flags;
@@ -144,13 +148,26 @@ cr_fields_from_view(const CrView *v, CrFields *f)
 	f->reference_id = v->reference_id;
 	f->target = v->target;
 	f->call_manager_sid = v->call_manager_sid;
-	f->variables = cr_view_variables(v);
 	f->status = v->status;
 	f->attempt_count = v->attempt_count;
 	f->created_at = v->created_at;
 	f->sent_at = v->sent_at;
 	f->session_id = v->session_id;
 	f->conversation_id = v->conversation_id;
+}
+
+/* Build the changed fields; request_variables, unless replaced, from "from". */
+static struct varlena *
+rebuild(CrFields *f, const CrView *from)
+{
+	CrErrors	errs = {0};
+	struct varlena *result;
+
+	if (f->variables == NULL)
+		f->variables = cr_view_variables(from);
+	result = cr_build(f, &errs);
+	cr_report(&errs, NULL);
+	return result;
 }
 
 PG_FUNCTION_INFO_V1(comm_status_can_transition);
@@ -225,15 +242,11 @@ comm_status_transitions(PG_FUNCTION_ARGS)
 	SRF_RETURN_DONE(funcctx);
 }
 
-void
-cr_report_illegal_move(const CrView *v, int from, int to, int sqlstate,
-					   const char *column)
+static cr_noreturn void
+report_illegal_move(const CrView *v, int from, int to)
 {
 	ereport(ERROR,
-			(errcode(sqlstate),
-			 column ?
-			 errmsg("invalid status transition from %s to %s in column \"%s\"",
-					cr_status_names[from], cr_status_names[to], column) :
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid status transition from %s to %s",
 					cr_status_names[from], cr_status_names[to]),
 			 errdetail("The request is batch_id %s, reference_id %s.",
@@ -255,11 +268,9 @@ comm_result_transition(PG_FUNCTION_ARGS)
 	struct varlena *value;
 	CrView		v;
 	CrFields	f;
-	CrErrors	errs = {0};
 	int			from,
 				to;
 	bool		ids_given = !PG_ARGISNULL(3) || !PG_ARGISNULL(4) || !PG_ARGISNULL(5);
-	struct varlena *result;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
@@ -273,11 +284,11 @@ comm_result_transition(PG_FUNCTION_ARGS)
 	to = PG_GETARG_COMM_STATUS(1);
 
 	if (!cr_can_transition(from, to))
-		cr_report_illegal_move(&v, from, to, ERRCODE_INVALID_PARAMETER_VALUE, NULL);
+		report_illegal_move(&v, from, to);
 	if (from == to && !ids_given)
 		PG_RETURN_POINTER(value);
 
-	cr_fields_from_view(&v, &f);
+	fields_from_view(&v, &f);
 	if (from != to)
 	{
 		f.status = to;
@@ -318,9 +329,7 @@ comm_result_transition(PG_FUNCTION_ARGS)
 		f.conversation_id = PG_GETARG_INT64(5);
 		f.flags = (f.flags | CR_F_CONV) & ~CR_F_CONV_NULL;
 	}
-	result = cr_build(&f, &errs);
-	cr_report(&errs, NULL);
-	PG_RETURN_POINTER(result);
+	PG_RETURN_POINTER(rebuild(&f, &v));
 }
 
 /*
@@ -335,16 +344,6 @@ comm_result_transition(PG_FUNCTION_ARGS)
  * a semilattice and so is their product: merge is commutative, associative
  * and idempotent.
  */
-static int
-cmp_bytes(const char *a, int alen, const char *b, int blen)
-{
-	int			c = memcmp(a, b, Min(alen, blen));
-
-	if (c != 0)
-		return c;
-	return (alen > blen) - (alen < blen);
-}
-
 /* 0 absent, 1 null, 2 present */
 static int
 presence(uint16 flags, uint16 present, uint16 null)
@@ -394,18 +393,18 @@ join_fields(const CrView *a, const CrView *b, CrFields *f)
 
 	TAKE(CMP_FIELD(a, b, CR_F_STATUS, 0, (int) a->status - (int) b->status) < 0,
 		 CR_F_STATUS, 0, f->status = b->status);
-	if (cmp_bytes(a->target.data, a->target.len, b->target.data, b->target.len) < 0)
+	if (cr_bytes_cmp(a->target.data, a->target.len, b->target.data, b->target.len) < 0)
 	{
 		f->target = b->target;
 		changed = true;
 	}
-	if (cmp_bytes(a->variables, a->variables_len, b->variables, b->variables_len) < 0)
+	if (cr_bytes_cmp(a->variables, a->variables_len, b->variables, b->variables_len) < 0)
 	{
 		f->variables = cr_view_variables(b);
 		changed = true;
 	}
 	TAKE(CMP_FIELD(a, b, CR_F_SID, CR_F_SID_NULL,
-				   cmp_bytes(a->call_manager_sid.data, a->call_manager_sid.len,
+				   cr_bytes_cmp(a->call_manager_sid.data, a->call_manager_sid.len,
 							 b->call_manager_sid.data, b->call_manager_sid.len)) < 0,
 		 CR_F_SID, CR_F_SID_NULL, f->call_manager_sid = b->call_manager_sid);
 	TAKE(CMP_FIELD(a, b, CR_F_SESSION, CR_F_SESSION_NULL, cmp_int64(a->session_id, b->session_id)) < 0,
@@ -439,17 +438,15 @@ comm_result_merge(PG_FUNCTION_ARGS)
 	CrView		a,
 				b;
 	CrFields	f;
-	CrErrors	errs = {0};
 	int			c;
 	bool		changed;
 	const CrView *winner,
 			   *other;
-	struct varlena *result;
 
 	cr_view(va, &a);
 	cr_view(vb, &b);
-	if (cmp_bytes(a.batch_id.data, a.batch_id.len, b.batch_id.data, b.batch_id.len) != 0 ||
-		cmp_bytes(a.reference_id.data, a.reference_id.len,
+	if (cr_bytes_cmp(a.batch_id.data, a.batch_id.len, b.batch_id.data, b.batch_id.len) != 0 ||
+		cr_bytes_cmp(a.reference_id.data, a.reference_id.len,
 				  b.reference_id.data, b.reference_id.len) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -463,12 +460,10 @@ comm_result_merge(PG_FUNCTION_ARGS)
 	c = cmp_progress(&a, &b);
 	winner = (c >= 0) ? &a : &b;
 	other = (c >= 0) ? &b : &a;
-	cr_fields_from_view(winner, &f);
+	fields_from_view(winner, &f);
 	changed = (c == 0) ? join_fields(&a, &b, &f) : false;
 	changed |= join_instants(winner, other, &f);
 	if (!changed)
 		PG_RETURN_POINTER(winner == &a ? va : vb);
-	result = cr_build(&f, &errs);
-	cr_report(&errs, NULL);
-	PG_RETURN_POINTER(result);
+	PG_RETURN_POINTER(rebuild(&f, winner));
 }

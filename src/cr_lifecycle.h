@@ -13,8 +13,5 @@ extern bool cr_is_terminal(int status);
 extern bool cr_can_reach(int from, int to, int64 attempts);
 extern int	cr_effective_status(const CrView *v);
 extern char *cr_next_statuses_text(int from);
-extern void cr_fields_from_view(const CrView *v, CrFields *f);
-extern cr_noreturn void cr_report_illegal_move(const CrView *v, int from, int to,
-											   int sqlstate, const char *column);
 
 #endif							/* CR_LIFECYCLE_H */

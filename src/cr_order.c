@@ -73,13 +73,7 @@ cr_natural_cmp(const char *a, int alen, const char *b, int blen)
 		return (i < alen) ? 1 : -1;
 
 	/* equal but for leading zeros: fall back to the bytes */
-	{
-		int			c = memcmp(a, b, Min(alen, blen));
-
-		if (c != 0)
-			return c < 0 ? -1 : 1;
-		return (alen > blen) - (alen < blen);
-	}
+	return cr_bytes_cmp(a, alen, b, blen);
 }
 
 static int
@@ -99,16 +93,8 @@ values_cmp(FunctionCallInfo fcinfo)
 		c = cr_natural_cmp(va.reference_id.data, va.reference_id.len,
 						   vb.reference_id.data, vb.reference_id.len);
 	if (c == 0)
-	{
-		Size		alen = VARSIZE_ANY_EXHDR(a);
-		Size		blen = VARSIZE_ANY_EXHDR(b);
-
-		c = memcmp(VARDATA_ANY(a), VARDATA_ANY(b), Min(alen, blen));
-		if (c == 0)
-			c = (alen > blen) - (alen < blen);
-		else
-			c = (c < 0) ? -1 : 1;
-	}
+		c = cr_bytes_cmp(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
+						 VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
 	PG_FREE_IF_COPY(a, 0);
 	PG_FREE_IF_COPY(b, 1);
 	return c;

@@ -11,51 +11,10 @@
  */
 #include "postgres.h"
 
+#include "datatype/timestamp.h"
+#include "utils/datetime.h"
+
 #include "comm_result.h"
-
-/* Days from 2000-01-01 to the given proleptic Gregorian date. */
-static int64
-days_from_civil(int y, int m, int d)
-{
-	int64		era;
-	int64		yoe,
-				doy,
-				doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	/* 730425 is the day number of 2000-01-01 counted from 0000-03-01 */
-	return era * 146097 + doe - 730425;
-}
-
-static void
-civil_from_days(int64 z, int *y, int *m, int *d)
-{
-	int64		era,
-				doe,
-				yoe,
-				doy,
-				mp;
-
-	z += 730425;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int) (doy - (153 * mp + 2) / 5 + 1);
-	*m = (int) (mp < 10 ? mp + 3 : mp - 9);
-	*y = (int) (yoe + era * 400 + (*m <= 2));
-}
-
-static bool
-is_leap(int y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
 
 /* Read exactly n digits at *p; false if any is not a digit. */
 static bool
@@ -90,7 +49,6 @@ expect_char(const char **p, const char *end, char c)
 CrTimestampResult
 cr_parse_timestamp(const char *s, int len, TimestampTz *result)
 {
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	const char *p = s;
 	const char *end = s + len;
 	int			year,
@@ -159,11 +117,12 @@ cr_parse_timestamp(const char *s, int len, TimestampTz *result)
 		return CR_TS_BAD_FORMAT;
 
 	if (month < 1 || month > 12 || day < 1 ||
-		day > mdays[month - 1] + (month == 2 && is_leap(year)) ||
+		day > day_tab[isleap(year)][month - 1] ||
 		hour > 23 || minute > 59 || second > 60)
 		return CR_TS_BAD_FIELD;
 
-	ts = days_from_civil(year, month, day) * USECS_PER_DAY +
+	/* PostgreSQL's Julian day numbers count years astronomically (0 = 1 BC) */
+	ts = (int64) (date2j(year, month, day) - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY +
 		((int64) ((hour * 60 + minute) * 60 + second - offset)) * USECS_PER_SEC +
 		usec;
 	if (ts < CR_MIN_TIMESTAMP || ts > CR_MAX_TIMESTAMP)
@@ -188,7 +147,7 @@ cr_write_timestamp(StringInfo buf, TimestampTz ts)
 		rest += USECS_PER_DAY;
 		days--;
 	}
-	civil_from_days(days, &y, &m, &d);
+	j2date((int) (days + POSTGRES_EPOCH_JDATE), &y, &m, &d);
 	secs = rest / USECS_PER_SEC;
 	usec = (int) (rest % USECS_PER_SEC);
 	appendStringInfo(buf, "%04d-%02d-%02dT%02d:%02d:%02d",
