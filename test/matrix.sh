@@ -52,8 +52,7 @@ make_roots() {
 		root=$(root_of "$v")
 		[ -x "$root/usr/lib/postgresql/$v/bin/pg_config" ] && continue
 		if ! command -v debootstrap >/dev/null; then
-			cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-			cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q debootstrap
+			cr_apt_install debootstrap
 		fi
 		cr_log "making the PostgreSQL $v root $root (debootstrap ${suite_of[$v]})"
 		cr_as_root mkdir -p "$CR_ROOTS"

@@ -11,38 +11,13 @@ cr_cluster_start
 cd "$CR_ROOT"
 
 status=0
-regress_status=0
-make -s PG_CONFIG="$PG_CONFIG" installcheck 2>&1 | tee "$CR_TMP/regress.log" || regress_status=$?
-if [ "$regress_status" -ne 0 ]; then
-	status=1
-	[ ! -f regression.diffs ] || cat regression.diffs
-fi
+cr_regress regression "$CR_TMP/regress.log" | tee "$CR_TMP/regress.out" || status=1
+cr_tally "$(tail -n 1 "$CR_TMP/regress.out")" || status=1
 # README's lifecycle table must say what comm_status_transitions() returns,
 # and its client examples must be the ones the clients' tests run.
 PGDATABASE=contrib_regression python3 "$CR_ROOT/test/readme_check.py" "$CR_ROOT/README.md" |
 	tee "$CR_TMP/readme.log" || status=1
-
-total=$(grep -cE '^(not )?ok |^test ' "$CR_TMP/regress.log" || true)
-failed=$(grep -cE '^not ok |\.\.\. FAILED' "$CR_TMP/regress.log" || true)
-# pg_regress can stop before listing a failure (a missing expected file).
-if [ "$regress_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
-	failed=1
-fi
-if grep -E 'PANIC|TRAP:|terminated by signal' "$CR_TMP/server.log"; then
-	echo "the server log shows a crash" >&2
-	status=1
-	failed=$((failed + 1))
-	total=$((total + 1))
-fi
-echo "regression: $((total - failed)) passed, $failed failed"
-all_passed=$((total - failed))
-all_failed=$failed
-if [[ "$(tail -n 1 "$CR_TMP/readme.log")" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-	all_passed=$((all_passed + BASH_REMATCH[1]))
-	all_failed=$((all_failed + BASH_REMATCH[2]))
-else
-	all_failed=$((all_failed + 1))
-fi
+cr_tally "$(tail -n 1 "$CR_TMP/readme.log")" || status=1
 cr_cluster_stop
 
 # Suites that start their own throwaway clusters, one after the other; each
@@ -74,16 +49,10 @@ for name in ${CR_SUITES:-fuzz dump_restore crash upgrade sanitize packaging pyth
 	bash "$CR_ROOT/$suite" >"$log" 2>&1 || status=1
 	line=$(tail -n 1 "$log")
 	echo "$line"
-	if [[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
-		all_passed=$((all_passed + BASH_REMATCH[1]))
-		all_failed=$((all_failed + BASH_REMATCH[2]))
-	else
-		all_failed=$((all_failed + 1))
-		status=1
-	fi
+	cr_tally "$line" || status=1
 	[ "$status" -eq 0 ] || cat "$log"
 	rm -f "$log"
 done
 
-echo "all suites: $all_passed passed, $all_failed failed"
+echo "all suites: $CR_PASSED passed, $CR_FAILED failed"
 exit "$status"

@@ -15,14 +15,12 @@ summary() { echo "node client: $1 passed, $2 failed"; }
 
 if ! command -v node >/dev/null; then
 	cr_log "installing nodejs and npm"
-	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
+	cr_apt_install nodejs npm
 fi
 if [ ! -d "$NODE_DIR/node_modules" ]; then
 	if ! command -v npm >/dev/null; then
 		cr_log "installing npm"
-		cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-		cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm
+		cr_apt_install npm
 	fi
 	cr_log "npm ci in $NODE_DIR"
 	(cd "$NODE_DIR" && npm ci --quiet --no-audit --no-fund) >&2

@@ -28,8 +28,7 @@ trap finish EXIT
 
 if ! "$PY" -c 'import psycopg' 2>/dev/null; then
 	cr_log "installing python3-psycopg"
-	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-psycopg
+	cr_apt_install python3-psycopg
 fi
 
 # cr_cluster_start installs its own EXIT trap: put finish back, also when it

@@ -20,7 +20,7 @@ FUZZ_FAILDIR=${FUZZ_FAILDIR:-$FUZZ_DIR/failures}
 cr_ensure_deps
 if [ ! -f /usr/include/postgresql/libpq-fe.h ] && ! pkg-config --exists libpq 2>/dev/null; then
 	cr_log "installing libpq-dev"
-	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libpq-dev
+	cr_apt_install libpq-dev
 fi
 
 # Build the harness into a temporary directory (nothing is written to the tree

@@ -24,6 +24,12 @@ cr_as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Install Debian packages (the package lists are refreshed first).
+cr_apt_install() {
+	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
+}
+
 # Install what the build and the tests need, only when it is missing.
 cr_ensure_deps() {
 	local pkgs=()
@@ -35,8 +41,7 @@ cr_ensure_deps() {
 	command -v python3 >/dev/null || pkgs+=(python3)
 	if [ "${#pkgs[@]}" -gt 0 ]; then
 		cr_log "installing ${pkgs[*]}"
-		cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-		cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${pkgs[@]}"
+		cr_apt_install "${pkgs[@]}"
 	fi
 }
 
@@ -92,13 +97,19 @@ cr_cluster_start() {
 		cat "$CR_TMP/initdb.log" >&2
 		return 1
 	}
-	# shellcheck disable=SC2086 # CR_SERVER_ENV is split into words on purpose
-	cr_as_pg env ${CR_SERVER_ENV:-} "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -w -t 120 -l "$CR_TMP/server.log" \
-		-o "-c listen_addresses='' -c unix_socket_directories='$CR_TMP' -p 54329 $*" start >/dev/null || {
+	cr_server_start "$@" || {
 		cat "$CR_TMP/server.log" >&2
 		return 1
 	}
 	export PGHOST=$CR_TMP PGPORT=54329 PGUSER=$CR_PGUSER PGDATABASE=postgres
+}
+
+# (Re)start the server of the cluster cr_cluster_start made, with the same
+# socket, port and environment; arguments as for cr_cluster_start.
+cr_server_start() {
+	# shellcheck disable=SC2086 # CR_SERVER_ENV is split into words on purpose
+	cr_as_pg env ${CR_SERVER_ENV:-} "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -w -t 120 -l "$CR_TMP/server.log" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$CR_TMP' -p 54329 $*" start >/dev/null
 }
 
 # A directory the server can read and write, for server-side COPY files.
@@ -106,4 +117,42 @@ cr_server_dir() {
 	local d=$CR_TMP/files
 	cr_as_pg mkdir -p "$d"
 	echo "$d"
+}
+
+# Add a suite's "... N passed, M failed" line to CR_PASSED and CR_FAILED;
+# a line without counts is one failure (and a non-zero status).
+CR_PASSED=0
+CR_FAILED=0
+cr_tally() {
+	if [[ "$1" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]]; then
+		CR_PASSED=$((CR_PASSED + BASH_REMATCH[1]))
+		CR_FAILED=$((CR_FAILED + BASH_REMATCH[2]))
+	else
+		CR_FAILED=$((CR_FAILED + 1))
+		return 1
+	fi
+}
+
+# Run the pg_regress and isolation suites (make installcheck) against the
+# running cluster, logging to $2; show the diffs of a failure, count a crash
+# in the server log as a failure, and print "$1: N passed, M failed".
+# Returns non-zero on any failure.
+cr_regress() {
+	local label=$1 log=$2 rc=0 total failed
+	make -s -C "$CR_ROOT" PG_CONFIG="$PG_CONFIG" installcheck 2>&1 | tee "$log" || rc=$?
+	if [ "$rc" -ne 0 ] && [ -f "$CR_ROOT/regression.diffs" ]; then
+		cat "$CR_ROOT/regression.diffs"
+	fi
+	total=$(grep -cE '^(not )?ok |^test ' "$log" || true)
+	failed=$(grep -cE '^not ok |\.\.\. FAILED' "$log" || true)
+	# pg_regress can stop before listing a failure (a missing expected file).
+	[ "$rc" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+	if grep -E 'PANIC|TRAP:|terminated by signal' "$CR_TMP/server.log"; then
+		echo "the server log shows a crash ($label)" >&2
+		rc=1
+		failed=$((failed + 1))
+		total=$((total + 1))
+	fi
+	echo "$label: $((total - failed)) passed, $failed failed"
+	[ "$rc" -eq 0 ]
 }

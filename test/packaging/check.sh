@@ -3,10 +3,7 @@
 # the repository's last commit, so that the working tree is left alone.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 
-if ! command -v git >/dev/null; then
-	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q git
-fi
+command -v git >/dev/null || cr_apt_install git
 work=$(mktemp -d /tmp/comm_result_dist.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 git clone -q "$CR_ROOT" "$work/clone"

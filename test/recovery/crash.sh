@@ -26,21 +26,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 set -euo pipefail
 
 NAME=crash
-PASS=0
-FAIL=0
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 RUN_SECONDS=${CRASH_RUN_SECONDS:-4}
 N_BASE=20000
-ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$*"; }
-bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$*"; }
-check_eq() { # description, expected, actual
-	if [ "$2" == "$3" ]; then ok "$1"; else bad "$1: expected [$2], got [$3]"; fi
-}
-FINISHED=
-finish() {
-	FINISHED=1
-	echo "$NAME: $PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
-}
 
 cr_ensure_deps
 SERVER_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c max_wal_size=256MB -c checkpoint_timeout=1h"
@@ -49,7 +37,7 @@ WORKERS=()
 cleanup() {
 	local rc=$? p
 	for p in "${WORKERS[@]}"; do kill "$p" 2>/dev/null || true; done
-	[ -n "$FINISHED" ] || { [ "$rc" -ne 0 ] && echo "$NAME: $PASS passed, $((FAIL + 1)) failed (aborted)"; }
+	checks_aborted "$rc"
 	cr_cluster_stop
 	exit "$rc"
 }
@@ -207,8 +195,8 @@ check_eq "no worker hit an SQL error before the crash" "" "$errs"
 
 echo "--- restart and crash recovery"
 start=$SECONDS
-cr_as_pg "$PGB/pg_ctl" -D "$CR_PGDATA" -w -t 120 -l "$CR_TMP/server.log" \
-	-o "-c listen_addresses='' -c unix_socket_directories='$CR_TMP' -p 54329 $SERVER_OPTS" start >"$CR_TMP/restart.log" 2>&1 || {
+# shellcheck disable=SC2086 # SERVER_OPTS are separate -c options
+cr_server_start $SERVER_OPTS || {
 	tail -30 "$CR_TMP/server.log"; bad "restart failed"; exit 1; }
 ok "server restarted after $((SECONDS - start))s"
 if grep -qE 'was interrupted|not properly shut down; automatic recovery' "$CR_TMP/server.log" &&

@@ -27,24 +27,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 set -euo pipefail
 
 NAME=dump_restore
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$*"; }
-bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$*"; }
-check_eq() { # description, expected, actual
-	if [ "$2" == "$3" ]; then ok "$1"; else bad "$1: expected [$2], got [$3]"; fi
-}
-finish() {
-	FINISHED=1
-	echo "$NAME: $PASS passed, $FAIL failed"
-	[ "$FAIL" -eq 0 ]
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 
 cr_ensure_deps
 cr_cluster_start -c fsync=off -c synchronous_commit=off -c max_wal_size=1GB
 # a step that stops the script still prints the summary line; the cluster is always stopped
-FINISHED=
-trap 'rc=$?; [ -n "$FINISHED" ] || { [ "$rc" -ne 0 ] && echo "$NAME: $PASS passed, $((FAIL + 1)) failed (aborted)"; }; cr_cluster_stop; exit $rc' EXIT
+trap 'rc=$?; checks_aborted "$rc"; cr_cluster_stop; exit $rc' EXIT
 PGB=$CR_PGBIN
 FILES=$(cr_server_dir)
 export PGOPTIONS='-c client_min_messages=warning'

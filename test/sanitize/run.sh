@@ -33,7 +33,7 @@ SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 ASAN_RT=$(gcc -print-file-name=libasan.so)
 if [ ! -e "$ASAN_RT" ] || [ "$ASAN_RT" = libasan.so ]; then
 	cr_log "installing libasan (gcc's AddressSanitizer runtime)"
-	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q libasan8 libubsan1
+	cr_apt_install libasan8 libubsan1
 	ASAN_RT=$(gcc -print-file-name=libasan.so)
 fi
 # The real file (libasan.so.8), so that LD_PRELOAD does not depend on the
@@ -83,8 +83,6 @@ if ! ldd "$CR_ROOT/comm_result.so" | grep -q libasan; then
 	exit 1
 fi
 
-passed=0
-failed=0
 status=0
 
 # 1. Regression + isolation suites.  jit=off: JIT is irrelevant to the
@@ -97,23 +95,9 @@ if ! grep -q libasan "/proc/$(head -n 1 "$CR_PGDATA/postmaster.pid")/maps"; then
 	exit 1
 fi
 cd "$CR_ROOT"
-rs=0
-make -s PG_CONFIG="$PG_CONFIG" installcheck 2>&1 | tee "$SAN_LOGDIR/regress.log" || rs=$?
-if [ "$rs" -ne 0 ] && [ -f regression.diffs ]; then
-	cat regression.diffs
-fi
-if grep -E 'PANIC|TRAP:|terminated by signal' "$CR_TMP/server.log"; then
-	echo "the server log shows a crash (regression suites)" >&2
-	rs=1
-fi
+cr_regress sanitize/regression "$SAN_LOGDIR/regress.log" | tee "$SAN_LOGDIR/regress.out" || status=1
 cp "$CR_TMP/server.log" "$SAN_LOGDIR/server-regress.log"
-total=$(grep -cE '^(not )?ok |^test ' "$SAN_LOGDIR/regress.log" || true)
-nfail=$(grep -cE '^not ok |\.\.\. FAILED' "$SAN_LOGDIR/regress.log" || true)
-[ "$rs" -eq 0 ] || [ "$nfail" -gt 0 ] || nfail=1
-echo "sanitize/regression: $((total - nfail)) passed, $nfail failed"
-passed=$((passed + total - nfail))
-failed=$((failed + nfail))
-[ "$rs" -eq 0 ] || status=1
+cr_tally "$(tail -n 1 "$SAN_LOGDIR/regress.out")" || status=1
 cr_cluster_stop
 
 # 2. Quick fuzz (its own cluster, started through cr_cluster_start, so it
@@ -125,12 +109,8 @@ fs=0
 bash "$CR_ROOT/test/fuzz/run.sh" >"$SAN_LOGDIR/fuzz.log" 2>&1 || fs=$?
 line=$(tail -n 1 "$SAN_LOGDIR/fuzz.log")
 echo "sanitize/$line"
-if [[ "$line" =~ ([0-9]+)\ passed,\ ([0-9]+)\ failed ]] && [ "$fs" -eq 0 ]; then
-	passed=$((passed + BASH_REMATCH[1]))
-	failed=$((failed + BASH_REMATCH[2]))
-else
+if ! cr_tally "$line" || [ "$fs" -ne 0 ]; then
 	cat "$SAN_LOGDIR/fuzz.log"
-	failed=$((failed + 1))
 	status=1
 fi
 
@@ -143,15 +123,15 @@ if [ -n "$reports" ]; then
 	done
 	nrep=$(echo "$reports" | wc -l)
 	echo "sanitizer reports: $nrep (in $SAN_LOGDIR)" >&2
-	failed=$((failed + 1))
+	CR_FAILED=$((CR_FAILED + 1))
 	status=1
 else
 	echo "sanitizer reports: 0"
-	passed=$((passed + 1))
+	CR_PASSED=$((CR_PASSED + 1))
 fi
 
 cr_log "sanitizer run took $(( $(date +%s) - start )) s; logs in $SAN_LOGDIR"
 trap - EXIT
 on_exit
-echo "sanitize: $passed passed, $failed failed"
+echo "sanitize: $CR_PASSED passed, $CR_FAILED failed"
 exit "$status"

@@ -20,7 +20,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 
 cr_ensure_deps
-command -v valgrind >/dev/null || cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q valgrind
+command -v valgrind >/dev/null || cr_apt_install valgrind
 VG_TESTS=${VG_TESTS:-input input_errors accessors binary constructor comm_status lifecycle batch_summary equality ordering toast}
 [ "$VG_TESTS" != all ] || VG_TESTS=
 cr_build_install
