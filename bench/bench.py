@@ -578,6 +578,28 @@ def report(args, names, res, paired, problems, mem, settings, expected):
     return "\n".join(L) + "\n", verdicts
 
 
+
+def server_settings():
+    """The server's command-line settings, for the report (not the socket)."""
+    return ", ".join(
+        "%s=%s" % tuple(r.split("\t")) for r in psql(
+            "SELECT name, current_setting(name) FROM pg_settings "
+            "WHERE source = 'command line' ORDER BY name;")
+        if not r.startswith(("unix_socket", "listen_addresses", "port\t")))
+
+
+def finish(out, part, text, problems):
+    """Print a part's report, write it into the results file; 2 on problems."""
+    print()
+    print(text)
+    write_part(out, part, text)
+    log("written to %s" % out)
+    if problems:
+        log("%d problem(s), see the PROBLEMS section" % len(problems))
+        return 2
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", required=True)
@@ -601,22 +623,11 @@ def main():
     for n in names:
         if "once" in sections[n]:
             psql(sections[n]["once"])
-    settings = ", ".join(
-        "%s=%s" % tuple(r.split("\t")) for r in psql(
-            "SELECT name, current_setting(name) FROM pg_settings "
-            "WHERE source = 'command line' ORDER BY name;")
-        if not r.startswith(("unix_socket", "listen_addresses", "port\t")))
+    settings = server_settings()
     res, paired, problems = run_rounds(args, names, sections, expected)
     mem = memory_check(args) if args.mem_rows and "d" in names else None
-    text, verdicts = report(args, names, res, paired, problems, mem, settings, expected)
-    print()
-    print(text)
-    write_part(args.out, "load", text)
-    log("written to %s" % args.out)
-    if problems:
-        log("%d problem(s), see the PROBLEMS section" % len(problems))
-        return 2
-    return 0
+    text, _ = report(args, names, res, paired, problems, mem, settings, expected)
+    return finish(args.out, "load", text, problems)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 import bench
-from bench import SqlError, dollar, lit, log, median, parse_contender, psql, write_part
+from bench import SqlError, dollar, lit, log, median, parse_contender, psql
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTENDERS = ["a", "b", "c", "d"]
@@ -233,11 +233,7 @@ def main():
     for n in CONTENDERS:
         if "once" in sections[n]:
             psql(sections[n]["once"])
-    settings = ", ".join(
-        "%s=%s" % tuple(r.split("\t")) for r in psql(
-            "SELECT name, current_setting(name) FROM pg_settings "
-            "WHERE source = 'command line' ORDER BY name;")
-        if not r.startswith(("unix_socket", "listen_addresses", "port\t")))
+    settings = bench.server_settings()
     parallel_settings = ", ".join("%s=%s" % tuple(r.split("\t")) for r in psql(
         "SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
         "('parallel_setup_cost', 'parallel_tuple_cost', 'min_parallel_table_scan_size', "
@@ -324,14 +320,7 @@ def main():
     problems = list(dict.fromkeys(problems))
     text = report(args, res, per_rep, plans, diffs, big, problems, settings,
                   parallel_settings, rows, len(want))
-    print()
-    print(text)
-    write_part(args.out, "report", text)
-    log("written to %s" % args.out)
-    if problems:
-        log("%d problem(s), see the PROBLEMS section" % len(problems))
-        return 2
-    return 0
+    return bench.finish(args.out, "report", text, problems)
 
 
 def report(args, res, per_rep, plans, diffs, big, problems, settings, parallel_settings,

@@ -23,7 +23,7 @@ import os
 import sys
 
 import bench
-from bench import SqlError, dollar, lit, log, median, parse_contender, psql, write_part
+from bench import SqlError, dollar, lit, log, median, parse_contender, psql
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONTENDERS = ["p", "p0", "j", "j0", "dx", "dg"]
@@ -671,11 +671,7 @@ def main():
     for n in names:
         if "once" in sections[n]:
             psql(sub(sections[n]["once"], args, 100))
-    settings = ", ".join(
-        "%s=%s" % tuple(r.split("\t")) for r in psql(
-            "SELECT name, current_setting(name) FROM pg_settings "
-            "WHERE source = 'command line' ORDER BY name;")
-        if not r.startswith(("unix_socket", "listen_addresses", "port\t")))
+    settings = bench.server_settings()
     problems = []
     log("equivalence check of the three guards")
     eq = equivalence_check()
@@ -694,15 +690,8 @@ def main():
     with open(os.path.join(raw, "transitions.json"), "w", encoding="utf-8") as f:
         json.dump({"args": {k: v for k, v in vars(args).items()}, "transitions": tres,
                    "upserts": ures, "problems": problems}, f, indent=1)
-    text, verdicts = report(args, names, tres, ures, problems, settings, eq, expected)
-    print()
-    print(text)
-    write_part(args.out, "transitions", text)
-    log("written to %s" % args.out)
-    if problems:
-        log("%d problem(s), see the PROBLEMS section" % len(problems))
-        return 2
-    return 0
+    text, _ = report(args, names, tres, ures, problems, settings, eq, expected)
+    return bench.finish(args.out, "transitions", text, problems)
 
 
 if __name__ == "__main__":
