@@ -48,3 +48,5 @@ SELECT md5(string_agg(f::text, E'\n' ORDER BY i)) AS fields_md5 FROM frozen, com
 SELECT i, r, encode(comm_result_send(r), 'hex') AS send, comm_result_hash(r) AS hash,
        comm_result_hash_extended(r, 42) AS hash42, pg_column_size(r) AS size
 FROM frozen WHERE i IN (1, 2, 3, 7, 108, 216, 1000, 4096) ORDER BY i;
+
+DROP TABLE frozen;

@@ -29,13 +29,19 @@ PG_FUNCTION_INFO_V1(comm_result_sent_at);
 PG_FUNCTION_INFO_V1(comm_result_attempt_count);
 PG_FUNCTION_INFO_V1(comm_result_session_id);
 PG_FUNCTION_INFO_V1(comm_result_conversation_id);
+PG_FUNCTION_INFO_V1(comm_result_channel_manager_status);
+PG_FUNCTION_INFO_V1(comm_result_insights_status);
+PG_FUNCTION_INFO_V1(comm_result_insights);
+PG_FUNCTION_INFO_V1(comm_result_line_type);
+PG_FUNCTION_INFO_V1(comm_result_enrichment);
 PG_FUNCTION_INFO_V1(comm_result_target_kind);
 PG_FUNCTION_INFO_V1(comm_result_request_variable);
 PG_FUNCTION_INFO_V1(comm_result_fields);
 
 /*
- * Each accessor detoasts its argument once.  The string accessors decode
- * the layout with VIEW_ARG; the fixed-size ones read just their field.
+ * Each accessor detoasts its argument once.  The variable-size ones read
+ * the few length bytes before their field (cr_read_var); the fixed-size
+ * ones read just their field.
  */
 #define VIEW_ARG(v) \
 	CrView		v; \
@@ -47,35 +53,54 @@ string_datum(const CrString *s)
 	return PointerGetDatum(cstring_to_text_with_len(s->data, s->len));
 }
 
+/* A string field as text, or NULL when absent or null. */
+static Datum
+string_field(FunctionCallInfo fcinfo, CrVarSlot slot)
+{
+	CrString	s;
+
+	if (!cr_read_var(PG_GETARG_COMM_RESULT(0), slot, &s))
+		PG_RETURN_NULL();
+	return string_datum(&s);
+}
+
+/* An object field as jsonb, or NULL when absent or null. */
+static Datum
+object_field(FunctionCallInfo fcinfo, CrVarSlot slot)
+{
+	CrString	s;
+	Jsonb	   *jb;
+
+	if (!cr_read_var(PG_GETARG_COMM_RESULT(0), slot, &s))
+		PG_RETURN_NULL();
+	jb = palloc(VARHDRSZ + s.len);
+	SET_VARSIZE(jb, VARHDRSZ + s.len);
+	memcpy(VARDATA(jb), s.data, s.len);
+	PG_RETURN_JSONB_P(jb);
+}
+
 Datum
 comm_result_batch_id(PG_FUNCTION_ARGS)
 {
-	CrString	s = cr_read_string(PG_GETARG_COMM_RESULT(0), 0);
-
-	return string_datum(&s);
+	return string_field(fcinfo, CRV_BATCH_ID);
 }
 
 Datum
 comm_result_reference_id(PG_FUNCTION_ARGS)
 {
-	CrString	s = cr_read_string(PG_GETARG_COMM_RESULT(0), 1);
-
-	return string_datum(&s);
+	return string_field(fcinfo, CRV_REFERENCE_ID);
 }
 
 Datum
 comm_result_target(PG_FUNCTION_ARGS)
 {
-	CrString	s = cr_read_string(PG_GETARG_COMM_RESULT(0), 2);
-
-	return string_datum(&s);
+	return string_field(fcinfo, CRV_TARGET);
 }
 
 Datum
 comm_result_request_variables(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
-	PG_RETURN_JSONB_P(cr_view_variables(&v));
+	return object_field(fcinfo, CRV_VARIABLES);
 }
 
 Datum
@@ -88,15 +113,42 @@ comm_result_request_status(PG_FUNCTION_ARGS)
 	PG_RETURN_COMM_STATUS(status);
 }
 
+/* Also channel_manager_sid(r): one field under two names. */
 Datum
 comm_result_call_manager_sid(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
-	if (!(v.flags & CR_F_SID))
-		PG_RETURN_NULL();
-	return string_datum(&v.call_manager_sid);
+	return string_field(fcinfo, CRV_SID);
 }
 
+Datum
+comm_result_channel_manager_status(PG_FUNCTION_ARGS)
+{
+	return string_field(fcinfo, CRV_CHSTATUS);
+}
+
+Datum
+comm_result_insights_status(PG_FUNCTION_ARGS)
+{
+	return string_field(fcinfo, CRV_INSTATUS);
+}
+
+Datum
+comm_result_insights(PG_FUNCTION_ARGS)
+{
+	return object_field(fcinfo, CRV_INSIGHTS);
+}
+
+Datum
+comm_result_line_type(PG_FUNCTION_ARGS)
+{
+	return string_field(fcinfo, CRV_LINE);
+}
+
+Datum
+comm_result_enrichment(PG_FUNCTION_ARGS)
+{
+	return object_field(fcinfo, CRV_ENRICH);
+}
 /* An 8-byte field (timestamps, ids); false when absent or null. */
 static inline bool
 read_fixed8(FunctionCallInfo fcinfo, uint16 flag, int64 *v)
@@ -161,19 +213,20 @@ comm_result_conversation_id(PG_FUNCTION_ARGS)
 }
 
 static const char *
-target_kind(const CrView *v)
+target_kind(const CrString *target)
 {
 	const char *why;
 
-	return cr_classify_target(v->target.data, v->target.len, &why) == CR_TARGET_EMAIL ?
+	return cr_classify_target(target->data, target->len, &why) == CR_TARGET_EMAIL ?
 		"email" : "phone";
 }
 
 Datum
 comm_result_target_kind(PG_FUNCTION_ARGS)
 {
-	VIEW_ARG(v);
-	PG_RETURN_TEXT_P(cstring_to_text(target_kind(&v)));
+	CrString	target = cr_read_string(PG_GETARG_COMM_RESULT(0), CRV_TARGET);
+
+	PG_RETURN_TEXT_P(cstring_to_text(target_kind(&target)));
 }
 
 /* Like request_variables(r) ->> key: scalars as text, containers as JSON. */
@@ -183,9 +236,13 @@ comm_result_request_variable(PG_FUNCTION_ARGS)
 	text	   *key = PG_GETARG_TEXT_PP(1);
 	Jsonb	   *vars;
 	JsonbValue *jv;
+	CrString	image;
 
-	VIEW_ARG(v);
-	vars = cr_view_variables(&v);
+	if (!cr_read_var(PG_GETARG_COMM_RESULT(0), CRV_VARIABLES, &image))
+		cr_corrupted();
+	vars = palloc(VARHDRSZ + image.len);
+	SET_VARSIZE(vars, VARHDRSZ + image.len);
+	memcpy(VARDATA(vars), image.data, image.len);
 	jv = getKeyJsonValueFromContainer(&vars->root, VARDATA_ANY(key),
 									  VARSIZE_ANY_EXHDR(key), NULL);
 	if (jv == NULL || jv->type == jbvNull)
@@ -212,35 +269,68 @@ comm_result_request_variable(PG_FUNCTION_ARGS)
 
 /*
  * Every field as a typed column, for views.  The row type comes from the
- * function's OUT parameters; it is looked up once per query.
+ * function's OUT parameters and is looked up once per query:
+ * comm_result_fields has the April 2025 fields and target_kind (its row
+ * type is frozen, because views built on 1.1 expand it), and
+ * comm_result_all_fields adds today's fields and the sid's name.
  */
+#define CR_FIELDS_NATTS		(CRF_APRIL_COUNT + 1)
+#define CR_ALL_FIELDS_NATTS	(CRF_COUNT + 2)
+
+static Datum
+field_datum(const CrView *v, CrField field, bool *isnull)
+{
+	const CrFieldDef *def = &cr_fields[field];
+
+	*isnull = !(v->flags & def->present) && def->kind != CRK_COUNT32;
+	if (*isnull)
+		return (Datum) 0;
+	switch (def->kind)
+	{
+		case CRK_STRING:
+		case CRK_TARGET:
+			return string_datum(&v->var[def->slot]);
+		case CRK_STATUS:
+			return CommStatusGetDatum(v->status);
+		case CRK_TIMESTAMP:
+			return TimestampTzGetDatum(v->fixed[def->slot]);
+		case CRK_COUNT32:
+			return Int32GetDatum((int32) v->fixed[def->slot]);
+		case CRK_ID64:
+			return Int64GetDatum(v->fixed[def->slot]);
+		case CRK_OBJECT:
+		case CRK_FLAT_OBJECT:
+			return PointerGetDatum(cr_view_object(v, def->slot));
+	}
+	return (Datum) 0;			/* keep compiler quiet */
+}
+
 Datum
 comm_result_fields(PG_FUNCTION_ARGS)
 {
-	TupleDesc	tupdesc = cr_row_type(fcinfo, CRF_COUNT + 1);
-	Datum		values[CRF_COUNT + 1];
-	bool		nulls[CRF_COUNT + 1] = {0};
+	TupleDesc	tupdesc = cr_row_type(fcinfo, -1);
+	bool		all = (tupdesc->natts == CR_ALL_FIELDS_NATTS);
+	Datum		values[CR_ALL_FIELDS_NATTS];
+	bool		nulls[CR_ALL_FIELDS_NATTS] = {0};
+	int			n = 0;
 
 	VIEW_ARG(v);
 
-	values[CRF_BATCH_ID] = string_datum(&v.batch_id);
-	values[CRF_REFERENCE_ID] = string_datum(&v.reference_id);
-	values[CRF_TARGET] = string_datum(&v.target);
-	values[CRF_VARIABLES] = PointerGetDatum(cr_view_variables(&v));
-	values[CRF_STATUS] = CommStatusGetDatum(v.status);
-	nulls[CRF_STATUS] = !(v.flags & CR_F_STATUS);
-	values[CRF_SID] = (v.flags & CR_F_SID) ? string_datum(&v.call_manager_sid) : (Datum) 0;
-	nulls[CRF_SID] = !(v.flags & CR_F_SID);
-	values[CRF_CREATED] = TimestampTzGetDatum(v.created_at);
-	nulls[CRF_CREATED] = !(v.flags & CR_F_CREATED);
-	values[CRF_SENT] = TimestampTzGetDatum(v.sent_at);
-	nulls[CRF_SENT] = !(v.flags & CR_F_SENT);
-	values[CRF_ATTEMPTS] = Int32GetDatum(v.attempt_count);
-	values[CRF_SESSION] = Int64GetDatum(v.session_id);
-	nulls[CRF_SESSION] = !(v.flags & CR_F_SESSION);
-	values[CRF_CONV] = Int64GetDatum(v.conversation_id);
-	nulls[CRF_CONV] = !(v.flags & CR_F_CONV);
-	values[CRF_COUNT] = CStringGetTextDatum(target_kind(&v));
-
+	if (!all && tupdesc->natts != CR_FIELDS_NATTS)
+		elog(ERROR, "row type has %d attributes, expected %d or %d",
+			 tupdesc->natts, CR_FIELDS_NATTS, CR_ALL_FIELDS_NATTS);
+	for (int i = 0; i < CRF_APRIL_COUNT; i++, n++)
+		values[n] = field_datum(&v, (CrField) i, &nulls[n]);
+	values[n++] = CStringGetTextDatum(target_kind(&v.var[CRV_TARGET]));
+	if (all)
+	{
+		for (int i = CRF_APRIL_COUNT; i < CRF_COUNT; i++, n++)
+			values[n] = field_datum(&v, (CrField) i, &nulls[n]);
+		nulls[n] = !(v.flags & (CR_F_SID | CR_F_SID_NULL));
+		values[n] = nulls[n] ? (Datum) 0 :
+			CStringGetTextDatum(cr_field_name(&v, CRF_SID));
+		n++;
+	}
+	Assert(n == tupdesc->natts);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
 }

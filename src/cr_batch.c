@@ -353,15 +353,15 @@ comm_batch_state_add(PG_FUNCTION_ARGS)
 	cr_view_header(PG_GETARG_COMM_RESULT_PREFIX(1), &v);
 	add_count(&s->total, 1);
 	add_count(&s->counts[cr_effective_status(&v)], 1);
-	add_count(&s->attempts, v.attempt_count);
-	if (v.attempt_count > s->max_attempts)
-		s->max_attempts = v.attempt_count;
+	add_count(&s->attempts, v.fixed[CRX_ATTEMPTS]);
+	if (v.fixed[CRX_ATTEMPTS] > s->max_attempts)
+		s->max_attempts = (int32) v.fixed[CRX_ATTEMPTS];
 	if (v.flags & CR_F_CREATED)
 		widen(&s->flags, CRB_CREATED, &s->first_created, &s->last_created,
-			  v.created_at, v.created_at);
+			  v.fixed[CRX_CREATED], v.fixed[CRX_CREATED]);
 	if (v.flags & CR_F_SENT)
 		widen(&s->flags, CRB_SENT, &s->first_sent, &s->last_sent,
-			  v.sent_at, v.sent_at);
+			  v.fixed[CRX_SENT], v.fixed[CRX_SENT]);
 	PG_RETURN_POINTER(s);
 }
 

@@ -32,83 +32,126 @@ text_arg(FunctionCallInfo fcinfo, int n)
 /*
  * comm_result(batch_id, reference_id, target, request_variables, ...):
  * not STRICT, because SQL NULL means "absent" for the optional fields.
+ * The arguments are the fields in table order, then channel_manager_sid;
+ * a caller declared by an older SQL script passes fewer (PG_NARGS).
  */
 Datum
 comm_result_make(PG_FUNCTION_ARGS)
 {
 	CrFields	f = {0};
 	CrErrors	errs = {0};
-	struct varlena *result;
+	struct varlena *result = NULL;
+	int			nargs = Min(PG_NARGS(), CRF_COUNT);
 
-	for (int i = CRF_BATCH_ID; i <= CRF_VARIABLES; i++)
+	for (int i = 0; i < nargs; i++)
+	{
+		const CrFieldDef *def = &cr_fields[i];
+
 		if (PG_ARGISNULL(i))
+		{
+			if (def->required)
+				ereport(ERROR,
+						(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+						 errmsg("comm_result field \"%s\" must not be null", def->name),
+						 errdetail("batch_id, reference_id, target and request_variables are required.")));
+			continue;
+		}
+		switch (def->kind)
+		{
+			case CRK_STRING:
+			case CRK_TARGET:
+				f.var[def->slot] = text_arg(fcinfo, i);
+				break;
+			case CRK_STATUS:
+				f.status = PG_GETARG_COMM_STATUS(i);
+				break;
+			case CRK_TIMESTAMP:
+				f.fixed[def->slot] = PG_GETARG_TIMESTAMPTZ(i);
+				break;
+			case CRK_COUNT32:
+				f.fixed[def->slot] = PG_GETARG_INT32(i);
+				break;
+			case CRK_ID64:
+				f.fixed[def->slot] = PG_GETARG_INT64(i);
+				break;
+			case CRK_OBJECT:
+			case CRK_FLAT_OBJECT:
+				f.seen |= 1U << i;
+				cr_field_set_object(&f, (CrField) i, PG_GETARG_JSONB_P(i), &errs);
+				continue;
+		}
+		f.seen |= 1U << i;
+		f.flags |= def->present;
+	}
+	/* channel_manager_sid: today's name for call_manager_sid */
+	if (PG_NARGS() > CRF_COUNT && !PG_ARGISNULL(CRF_COUNT))
+	{
+		if (!PG_ARGISNULL(CRF_SID))
 			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("comm_result field \"%s\" must not be null",
-							cr_field_names[i]),
-					 errdetail("batch_id, reference_id, target and request_variables are required.")));
-	f.batch_id = text_arg(fcinfo, CRF_BATCH_ID);
-	f.reference_id = text_arg(fcinfo, CRF_REFERENCE_ID);
-	f.target = text_arg(fcinfo, CRF_TARGET);
-	f.variables = PG_GETARG_JSONB_P(CRF_VARIABLES);
-	f.has_batch_id = f.has_reference_id = f.has_target = f.has_variables = true;
-	if (!PG_ARGISNULL(CRF_STATUS))
-	{
-		f.status = PG_GETARG_COMM_STATUS(CRF_STATUS);
-		f.flags |= CR_F_STATUS;
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("comm_result field \"call_manager_sid\" is given under both of its names"),
+					 errdetail("Both call_manager_sid and channel_manager_sid are given, and they are one field."),
+					 errhint("Pass one of them: call_manager_sid is the April 2025 name, channel_manager_sid today's.")));
+		f.var[CRV_SID] = text_arg(fcinfo, CRF_COUNT);
+		f.flags |= CR_F_SID | CR_F_SID_CHANNEL;
 	}
-	if (!PG_ARGISNULL(CRF_SID))
-	{
-		f.call_manager_sid = text_arg(fcinfo, CRF_SID);
-		f.flags |= CR_F_SID;
-	}
-	if (!PG_ARGISNULL(CRF_CREATED))
-	{
-		f.created_at = PG_GETARG_TIMESTAMPTZ(CRF_CREATED);
-		f.flags |= CR_F_CREATED;
-	}
-	if (!PG_ARGISNULL(CRF_SENT))
-	{
-		f.sent_at = PG_GETARG_TIMESTAMPTZ(CRF_SENT);
-		f.flags |= CR_F_SENT;
-	}
-	if (!PG_ARGISNULL(CRF_ATTEMPTS))
-		f.attempt_count = PG_GETARG_INT32(CRF_ATTEMPTS);
-	if (!PG_ARGISNULL(CRF_SESSION))
-	{
-		f.session_id = PG_GETARG_INT64(CRF_SESSION);
-		f.flags |= CR_F_SESSION;
-	}
-	if (!PG_ARGISNULL(CRF_CONV))
-	{
-		f.conversation_id = PG_GETARG_INT64(CRF_CONV);
-		f.flags |= CR_F_CONV;
-	}
-	result = cr_build(&f, &errs);
+	if (!CR_FAILED(&errs))
+		result = cr_build(&f, &errs);
 	cr_report(&errs, NULL);
 	PG_RETURN_POINTER(result);
 }
 
+/*
+ * The batch id from the request's URL: today's records carry none.  A
+ * record that carries one must agree.
+ */
+static void
+apply_batch_id(CrFields *f, text *batch_id, CrErrors *errs)
+{
+	CrString	given = {VARDATA_ANY(batch_id), VARSIZE_ANY_EXHDR(batch_id)};
+	CrString   *own = &f->var[CRV_BATCH_ID];
+
+	if (!(f->flags & CR_F_BATCH_ID))
+	{
+		if (f->seen & (1U << CRF_BATCH_ID))
+			return;				/* given, but wrongly: reported already */
+		*own = given;
+		f->flags |= CR_F_BATCH_ID;
+		f->seen |= 1U << CRF_BATCH_ID;
+	}
+	else if (own->len != given.len || memcmp(own->data, given.data, given.len) != 0)
+		cr_error(errs, ERRCODE_INVALID_PARAMETER_VALUE, "batch_id",
+				 pstrdup("comm_result field \"batch_id\" does not match the batch_id argument"),
+				 psprintf("The record has batch_id %s; the argument is %s.",
+						  cr_quote(own->data, own->len), cr_quote(given.data, given.len)),
+				 pstrdup("Records of one response belong to the batch of the request's URL."));
+}
+
+/* One record as jsonb; batch_id, when not NULL, supplies a missing batch id. */
 static struct varlena *
-from_jsonb_container(JsonbContainer *jc)
+from_jsonb_container(JsonbContainer *jc, text *batch_id)
 {
 	CrFields	f = {0};
 	CrErrors	errs = {0};
 	struct varlena *result = NULL;
 
 	cr_fields_from_jsonb(jc, &f, &errs);
+	if (batch_id != NULL && !CR_FAILED(&errs))
+		apply_batch_id(&f, batch_id, &errs);
 	if (!CR_FAILED(&errs))
 		result = cr_build(&f, &errs);
 	cr_report(&errs, NULL);
 	return result;
 }
 
+/* The jsonb cast, and comm_result_from_jsonb(record, batch_id). */
 Datum
 comm_result_from_jsonb(PG_FUNCTION_ARGS)
 {
 	Jsonb	   *jb = PG_GETARG_JSONB_P(0);
 
-	PG_RETURN_POINTER(from_jsonb_container(&jb->root));
+	PG_RETURN_POINTER(from_jsonb_container(&jb->root,
+										   PG_NARGS() > 1 ? PG_GETARG_TEXT_PP(1) : NULL));
 }
 
 static void
@@ -123,46 +166,53 @@ push_key(JsonbParseState **ps, const char *key)
 }
 
 static void
-push_string(JsonbParseState **ps, const char *key, const char *s, int len)
+push_string(JsonbParseState **ps, const char *s, int len)
 {
 	JsonbValue	v;
 
-	push_key(ps, key);
 	v.type = jbvString;
 	v.val.string.val = unconstify(char *, s);
 	v.val.string.len = len;
 	pushJsonbValue(ps, WJB_VALUE, &v);
 }
 
+/* One field of a value, as a jsonb object member. */
 static void
-push_null(JsonbParseState **ps, const char *key)
+push_field(JsonbParseState **ps, const CrView *v, CrField field)
 {
-	JsonbValue	v;
-
-	push_key(ps, key);
-	v.type = jbvNull;
-	pushJsonbValue(ps, WJB_VALUE, &v);
-}
-
-static void
-push_timestamp(JsonbParseState **ps, const char *key, TimestampTz ts)
-{
+	const CrFieldDef *def = &cr_fields[field];
+	JsonbValue	jv;
 	StringInfoData buf;
+	Jsonb	   *jb;
 
-	initStringInfo(&buf);
-	cr_write_timestamp(&buf, ts);
-	push_string(ps, key, buf.data, buf.len);
-}
-
-static void
-push_int(JsonbParseState **ps, const char *key, int64 n)
-{
-	JsonbValue	v;
-
-	push_key(ps, key);
-	v.type = jbvNumeric;
-	v.val.numeric = int64_to_numeric(n);
-	pushJsonbValue(ps, WJB_VALUE, &v);
+	switch (def->kind)
+	{
+		case CRK_STRING:
+		case CRK_TARGET:
+			push_string(ps, v->var[def->slot].data, v->var[def->slot].len);
+			return;
+		case CRK_STATUS:
+			push_string(ps, cr_status_names[v->status], strlen(cr_status_names[v->status]));
+			return;
+		case CRK_TIMESTAMP:
+			initStringInfo(&buf);
+			cr_write_timestamp(&buf, v->fixed[def->slot]);
+			push_string(ps, buf.data, buf.len);
+			return;
+		case CRK_COUNT32:
+		case CRK_ID64:
+			jv.type = jbvNumeric;
+			jv.val.numeric = int64_to_numeric(v->fixed[def->slot]);
+			break;
+		case CRK_OBJECT:
+		case CRK_FLAT_OBJECT:
+			jb = cr_view_object(v, def->slot);
+			jv.type = jbvBinary;
+			jv.val.binary.data = &jb->root;
+			jv.val.binary.len = VARSIZE(jb) - VARHDRSZ;
+			break;
+	}
+	pushJsonbValue(ps, WJB_VALUE, &jv);
 }
 
 /* The same object as the text output, as jsonb (which orders keys its way). */
@@ -171,44 +221,27 @@ comm_result_to_jsonb(PG_FUNCTION_ARGS)
 {
 	CrView		v;
 	JsonbParseState *ps = NULL;
-	JsonbValue	vars;
-	Jsonb	   *jvars;
 	JsonbValue *res;
 
 	cr_view(PG_GETARG_COMM_RESULT(0), &v);
 	pushJsonbValue(&ps, WJB_BEGIN_OBJECT, NULL);
-	push_string(&ps, "batch_id", v.batch_id.data, v.batch_id.len);
-	push_string(&ps, "reference_id", v.reference_id.data, v.reference_id.len);
-	push_string(&ps, "target", v.target.data, v.target.len);
-	jvars = cr_view_variables(&v);
-	vars.type = jbvBinary;
-	vars.val.binary.data = &jvars->root;
-	vars.val.binary.len = VARSIZE(jvars) - VARHDRSZ;
-	push_key(&ps, "request_variables");
-	pushJsonbValue(&ps, WJB_VALUE, &vars);
-	if (v.flags & CR_F_STATUS)
-		push_string(&ps, "request_status", cr_status_names[v.status],
-					strlen(cr_status_names[v.status]));
-	if (v.flags & CR_F_SID)
-		push_string(&ps, "call_manager_sid", v.call_manager_sid.data,
-					v.call_manager_sid.len);
-	else if (v.flags & CR_F_SID_NULL)
-		push_null(&ps, "call_manager_sid");
-	if (v.flags & CR_F_CREATED)
-		push_timestamp(&ps, "created_at", v.created_at);
-	if (v.flags & CR_F_SENT)
-		push_timestamp(&ps, "sent_at", v.sent_at);
-	else if (v.flags & CR_F_SENT_NULL)
-		push_null(&ps, "sent_at");
-	push_int(&ps, "attempt_count", v.attempt_count);
-	if (v.flags & CR_F_SESSION)
-		push_int(&ps, "session_id", v.session_id);
-	else if (v.flags & CR_F_SESSION_NULL)
-		push_null(&ps, "session_id");
-	if (v.flags & CR_F_CONV)
-		push_int(&ps, "conversation_id", v.conversation_id);
-	else if (v.flags & CR_F_CONV_NULL)
-		push_null(&ps, "conversation_id");
+	for (int i = 0; i < CRF_COUNT; i++)
+	{
+		const CrFieldDef *def = &cr_fields[i];
+		bool		present = (v.flags & def->present) || def->kind == CRK_COUNT32;
+
+		if (!present && !(v.flags & def->null))
+			continue;
+		push_key(&ps, cr_field_name(&v, (CrField) i));
+		if (present)
+			push_field(&ps, &v, (CrField) i);
+		else
+		{
+			JsonbValue	null = {.type = jbvNull};
+
+			pushJsonbValue(&ps, WJB_VALUE, &null);
+		}
+	}
 	res = pushJsonbValue(&ps, WJB_END_OBJECT, NULL);
 	PG_RETURN_JSONB_P(JsonbValueToJsonb(res));
 }
@@ -220,7 +253,11 @@ element_context(void *arg)
 	errcontext("comm_results array element %d (counting from 0)", *(int *) arg);
 }
 
-/* comm_results(jsonb): an API response, a JSON array of results. */
+/*
+ * comm_results(response jsonb [, batch_id text]): an API response, a JSON
+ * array of results; batch_id, from the request's URL, is the batch of
+ * records that carry none.
+ */
 Datum
 comm_results(PG_FUNCTION_ARGS)
 {
@@ -266,7 +303,8 @@ comm_results(PG_FUNCTION_ARGS)
 				 errmsg("invalid input syntax for type comm_result"),
 				 errdetail("Expected a JSON object, found %s.",
 						   elem->type == jbvBinary ? "an array" : "a scalar")));
-	result = from_jsonb_container(elem->val.binary.data);
+	result = from_jsonb_container(elem->val.binary.data,
+								  PG_NARGS() > 1 ? PG_GETARG_TEXT_PP(1) : NULL);
 
 	error_context_stack = errcb.previous;
 	SRF_RETURN_NEXT(funcctx, PointerGetDatum(result));

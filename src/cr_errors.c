@@ -14,26 +14,13 @@
 /* Longest stretch of an offending value shown in an error DETAIL. */
 #define CR_QUOTE_MAX	64
 
-const char *const cr_field_names[CRF_COUNT] = {
-	"batch_id",
-	"reference_id",
-	"target",
-	"request_variables",
-	"request_status",
-	"call_manager_sid",
-	"created_at",
-	"sent_at",
-	"attempt_count",
-	"session_id",
-	"conversation_id",
-};
-
 /*
- * Record one problem.  The strings must be palloc'd (or constant); they are
- * kept, not copied.
+ * Record one problem about a field (its name as the input spelled it, or
+ * NULL for the whole input).  The strings must be palloc'd (or constant);
+ * they are kept, not copied.
  */
 void
-cr_error(CrErrors *errs, int sqlstate, CrField field,
+cr_error(CrErrors *errs, int sqlstate, const char *field,
 		 char *message, char *detail, char *hint)
 {
 	CrError    *e;
@@ -45,7 +32,7 @@ cr_error(CrErrors *errs, int sqlstate, CrField field,
 	}
 	e = palloc(sizeof(CrError));
 	e->sqlstate = sqlstate;
-	e->field = field == CRF_NONE ? NULL : cr_field_names[field];
+	e->field = field;
 	e->message = message;
 	e->detail = detail;
 	e->hint = hint;

@@ -7,15 +7,17 @@
  * column of the table is guarded.  For each guarded column whose old value
  * is not NULL it rejects, with SQLSTATE 23514:
  *	- a new value of NULL;
- *	- a change of batch_id, reference_id, target or created_at (setting a
- *	  created_at that was absent is a change too);
+ *	- what the field table's guard column forbids: a change of batch_id,
+ *	  reference_id, target or created_at (setting a created_at that was
+ *	  absent is a change too); a change of sent_at, line_type or
+ *	  enrichment once set (to another value, to null or absent); insights
+ *	  becoming null or absent once present;
  *	- a status the old one cannot reach through allowed moves that start
  *	  exactly as many attempts as attempt_count grew by (snapshots of a
  *	  request may skip steps, so reachability, not a single move, is the
  *	  rule here; each move to INITIATED starts an attempt; an absent status
  *	  counts as PENDING);
- *	- a decrease of attempt_count;
- *	- a change of sent_at once set (to another instant, to null or absent).
+ *	- a decrease of attempt_count.
  */
 #include "postgres.h"
 
@@ -134,14 +136,70 @@ reject(const CrView *old, const char *column, const char *field, const char *det
 			(errcode(ERRCODE_CHECK_VIOLATION),
 			 errmsg("%s of column \"%s\" cannot change", field, column),
 			 errdetail("%s The request is batch_id %s, reference_id %s.", detail,
-					   cr_quote(old->batch_id.data, old->batch_id.len),
-					   cr_quote(old->reference_id.data, old->reference_id.len))));
+					   cr_quote(old->var[CRV_BATCH_ID].data, old->var[CRV_BATCH_ID].len),
+					   cr_quote(old->var[CRV_REFERENCE_ID].data, old->var[CRV_REFERENCE_ID].len))));
 }
 
+/* Whether a field has the same state and value in both. */
 static bool
-same_string(const CrString *a, const CrString *b)
+same_field(const CrView *o, const CrView *n, CrField field)
 {
-	return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+	const CrFieldDef *def = &cr_fields[field];
+	uint32		bits = def->present | def->null;
+	const CrString *x,
+			   *y;
+
+	if ((o->flags & bits) != (n->flags & bits))
+		return false;
+	if (!(o->flags & def->present))
+		return true;
+	if (def->kind == CRK_TIMESTAMP || def->kind == CRK_COUNT32 || def->kind == CRK_ID64)
+		return o->fixed[def->slot] == n->fixed[def->slot];
+	x = &o->var[def->slot];
+	y = &n->var[def->slot];
+	return x->len == y->len && memcmp(x->data, y->data, x->len) == 0;
+}
+
+/* The field rules of the table's guard column. */
+static void
+check_fields(const CrView *o, const CrView *n, const char *column)
+{
+	for (int i = 0; i < CRF_COUNT; i++)
+	{
+		const CrFieldDef *def = &cr_fields[i];
+		const CrString *x = &o->var[def->slot < 0 ? 0 : def->slot];
+		const CrString *y = &n->var[def->slot < 0 ? 0 : def->slot];
+
+		switch (def->guard)
+		{
+			case CRG_FREE:
+				break;
+			case CRG_KEY:
+				if (!same_field(o, n, (CrField) i))
+					reject(o, column, def->name,
+						   psprintf("It is %s and would become %s.",
+									cr_quote(x->data, x->len), cr_quote(y->data, y->len)));
+				break;
+			case CRG_SET_AT_INSERT:
+				if (!same_field(o, n, (CrField) i))
+					reject(o, column, def->name,
+						   "It cannot be set, changed or removed after the row is stored.");
+				break;
+			case CRG_FROZEN_ONCE_SET:
+				if ((o->flags & def->present) && !same_field(o, n, (CrField) i))
+					reject(o, column, def->name, "It cannot change once set.");
+				break;
+			case CRG_KEPT_ONCE_SET:
+				if ((o->flags & def->present) && !(n->flags & def->present))
+					ereport(ERROR,
+							(errcode(ERRCODE_CHECK_VIOLATION),
+							 errmsg("%s of column \"%s\" cannot be removed", def->name, column),
+							 errdetail("Once present it may change, but not become null or absent. The request is batch_id %s, reference_id %s.",
+									   cr_quote(o->var[CRV_BATCH_ID].data, o->var[CRV_BATCH_ID].len),
+									   cr_quote(o->var[CRV_REFERENCE_ID].data, o->var[CRV_REFERENCE_ID].len))));
+				break;
+		}
+	}
 }
 
 static void
@@ -149,43 +207,28 @@ check_move(const CrView *o, const CrView *n, const char *column)
 {
 	int			from = cr_effective_status(o);
 	int			to = cr_effective_status(n);
+	int			new_attempts = (int) (n->fixed[CRX_ATTEMPTS] - o->fixed[CRX_ATTEMPTS]);
 
-	if (!same_string(&o->batch_id, &n->batch_id))
-		reject(o, column, "batch_id", psprintf("It would become %s.",
-											   cr_quote(n->batch_id.data, n->batch_id.len)));
-	if (!same_string(&o->reference_id, &n->reference_id))
-		reject(o, column, "reference_id", psprintf("It would become %s.",
-												   cr_quote(n->reference_id.data, n->reference_id.len)));
-	if (!same_string(&o->target, &n->target))
-		reject(o, column, "target", psprintf("It is %s and would become %s.",
-											 cr_quote(o->target.data, o->target.len),
-											 cr_quote(n->target.data, n->target.len)));
-	if ((o->flags & CR_F_CREATED) != (n->flags & CR_F_CREATED) ||
-		n->created_at != o->created_at)
-		reject(o, column, "created_at", "It cannot be set, changed or removed after the row is stored.");
-	if ((o->flags & CR_F_SENT) &&
-		(!(n->flags & CR_F_SENT) || n->sent_at != o->sent_at))
-		reject(o, column, "sent_at", "It cannot change once set.");
-	if (n->attempt_count < o->attempt_count)
+	check_fields(o, n, column);
+	if (new_attempts < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("attempt_count of column \"%s\" cannot decrease", column),
 				 errdetail("It would go from %d to %d. The request is batch_id %s, reference_id %s.",
-						   o->attempt_count, n->attempt_count,
-						   cr_quote(o->batch_id.data, o->batch_id.len),
-						   cr_quote(o->reference_id.data, o->reference_id.len))));
-	if (!cr_can_reach(from, to, (int64) n->attempt_count - o->attempt_count))
+						   (int) o->fixed[CRX_ATTEMPTS], (int) n->fixed[CRX_ATTEMPTS],
+						   cr_quote(o->var[CRV_BATCH_ID].data, o->var[CRV_BATCH_ID].len),
+						   cr_quote(o->var[CRV_REFERENCE_ID].data, o->var[CRV_REFERENCE_ID].len))));
+	if (!cr_can_reach(from, to, new_attempts))
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("invalid status transition from %s to %s in column \"%s\"",
 						cr_status_names[from], cr_status_names[to], column),
 				 errdetail_plural("No sequence of allowed moves leads from %s to %s with %d new attempt. The request is batch_id %s, reference_id %s.",
 								  "No sequence of allowed moves leads from %s to %s with %d new attempts. The request is batch_id %s, reference_id %s.",
-								  n->attempt_count - o->attempt_count,
-								  cr_status_names[from], cr_status_names[to],
-								  n->attempt_count - o->attempt_count,
-								  cr_quote(o->batch_id.data, o->batch_id.len),
-								  cr_quote(o->reference_id.data, o->reference_id.len)),
+								  new_attempts,
+								  cr_status_names[from], cr_status_names[to], new_attempts,
+								  cr_quote(o->var[CRV_BATCH_ID].data, o->var[CRV_BATCH_ID].len),
+								  cr_quote(o->var[CRV_REFERENCE_ID].data, o->var[CRV_REFERENCE_ID].len)),
 				 errhint("Allowed next statuses from %s: %s; each move to INITIATED adds one attempt.",
 						 cr_status_names[from], cr_next_statuses_text(from))));
 }
@@ -232,8 +275,8 @@ comm_result_guard(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_CHECK_VIOLATION),
 					 errmsg("column \"%s\" cannot be set to null once it holds a result", column),
 					 errdetail("The request is batch_id %s, reference_id %s.",
-							   cr_quote(o.batch_id.data, o.batch_id.len),
-							   cr_quote(o.reference_id.data, o.reference_id.len))));
+							   cr_quote(o.var[CRV_BATCH_ID].data, o.var[CRV_BATCH_ID].len),
+							   cr_quote(o.var[CRV_REFERENCE_ID].data, o.var[CRV_REFERENCE_ID].len))));
 		cr_view((struct varlena *) PG_DETOAST_DATUM_PACKED(nd), &n);
 		check_move(&o, &n, column);
 	}

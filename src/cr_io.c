@@ -86,7 +86,8 @@ comm_result_is_valid(PG_FUNCTION_ARGS)
 
 /*
  * The blessed row type of a function returning one composite value, looked
- * up once per query and kept in fn_extra; natts is what the C code fills.
+ * up once per query and kept in fn_extra; natts is what the C code fills
+ * (-1: the caller checks).
  */
 TupleDesc
 cr_row_type(FunctionCallInfo fcinfo, int natts)
@@ -103,7 +104,7 @@ cr_row_type(FunctionCallInfo fcinfo, int natts)
 		MemoryContextSwitchTo(old);
 		fcinfo->flinfo->fn_extra = tupdesc;
 	}
-	if (tupdesc->natts != natts)
+	if (natts >= 0 && tupdesc->natts != natts)
 		elog(ERROR, "row type has %d attributes, expected %d", tupdesc->natts, natts);
 	return tupdesc;
 }

@@ -1,9 +1,10 @@
 /*
  * cr_json_in.c
  *		The API's JSON text to CrFields, in one pass of PostgreSQL's own JSON
- *		parser.  Top-level values go to cr_field_set; request_variables is
- *		built into a jsonb on the way, as jsonb_in would build it, except that
- *		a repeated key is an error rather than silently dropped.
+ *		parser.  Top-level scalars go to cr_field_set; the object fields
+ *		(request_variables, insights, enrichment) are built into a jsonb on
+ *		the way, as jsonb_in would build them, except that a repeated key is
+ *		an error rather than silently dropped.
  */
 #include "postgres.h"
 
@@ -16,11 +17,13 @@ typedef struct CrJsonParse
 {
 	CrFields   *f;
 	CrErrors   *errs;
-	bool		vars_only;		/* the input is just a request_variables object */
+	bool		vars_only;		/* the input is just one object field's object */
 	bool		not_object;		/* the input is not an object: ignore the rest */
 	int			depth;			/* containers open */
 	CrField		cur;			/* field whose value comes next at depth 1 */
-	int			vars_depth;		/* depth of the variables object, 0 outside */
+	CrField		obj_field;		/* the object field being built */
+	Jsonb	   *object;			/* vars_only: the object, once built */
+	int			vars_depth;		/* depth of the object being built, 0 outside */
 	bool		vars_broken;	/* a push failed: only track depth from now */
 	JsonbParseState *vstate;
 } CrJsonParse;
@@ -34,7 +37,7 @@ typedef struct CrJsonParse
  */
 #define STOPPED(s)		((s)->not_object || CR_DONE((s)->errs))
 
-/* Inside request_variables and still building it. */
+/* Inside an object field and still building it. */
 #define BUILDING(s)		((s)->vars_depth && !(s)->vars_broken)
 
 static CrJsonKind
@@ -59,9 +62,9 @@ not_object(CrJsonParse *s, CrJsonKind found)
 {
 	s->not_object = true;
 	if (s->vars_only)
-		cr_field_type_error(CRF_VARIABLES, found, NULL, 0, s->errs);
+		cr_field_type_error(s->f, s->obj_field, found, NULL, 0, s->errs);
 	else
-		cr_error(s->errs, ERRCODE_INVALID_TEXT_REPRESENTATION, CRF_NONE,
+		cr_error(s->errs, ERRCODE_INVALID_TEXT_REPRESENTATION, NULL,
 				 pstrdup("invalid input syntax for type comm_result"),
 				 psprintf("Expected a JSON object, found %s.", cr_json_kind_names[found]),
 				 NULL);
@@ -74,7 +77,7 @@ string_fits(CrJsonParse *s, size_t len)
 	if (len <= JENTRY_OFFLENMASK)
 		return true;
 	s->vars_broken = true;
-	cr_error(s->errs, ERRCODE_PROGRAM_LIMIT_EXCEEDED, CRF_VARIABLES,
+	cr_error(s->errs, ERRCODE_PROGRAM_LIMIT_EXCEEDED, cr_fields[s->obj_field].name,
 			 pstrdup("string too long to represent as jsonb string"),
 			 psprintf("Due to an implementation restriction, jsonb strings cannot exceed %d bytes.",
 					  JENTRY_OFFLENMASK),
@@ -116,13 +119,15 @@ on_object_start(void *state)
 		if (BUILDING(s))
 			pushJsonbValue(&s->vstate, WJB_BEGIN_OBJECT, NULL);
 	}
-	else if (s->depth == 1 && s->cur == CRF_VARIABLES)
+	else if (s->depth == 1 && s->cur != CRF_NONE &&
+			 cr_is_object_kind(cr_fields[s->cur].kind))
 	{
 		s->vars_depth = 2;
+		s->obj_field = s->cur;
 		pushJsonbValue(&s->vstate, WJB_BEGIN_OBJECT, NULL);
 	}
 	else if (s->depth == 1 && s->cur != CRF_NONE)
-		cr_field_type_error(s->cur, CRJ_OBJECT, NULL, 0, s->errs);
+		cr_field_type_error(s->f, s->cur, CRJ_OBJECT, NULL, 0, s->errs);
 	s->depth++;
 	JSON_ACTION_RETURN(ACTION_OK(s));
 }
@@ -144,15 +149,21 @@ on_object_end(void *state)
 		int			npairs = s->vstate->contVal.val.object.nPairs;
 		JsonbValue *obj = pushJsonbValue(&s->vstate, WJB_END_OBJECT, NULL);
 
+		const char *name = cr_fields[s->obj_field].name;
+
 		if (obj->val.object.nPairs != npairs)
-			cr_error(s->errs, ERRCODE_INVALID_TEXT_REPRESENTATION, CRF_VARIABLES,
-					 pstrdup("comm_result field \"request_variables\" has a duplicate key"),
-					 pstrdup("An object inside request_variables has the same key more than once."),
+			cr_error(s->errs, ERRCODE_INVALID_TEXT_REPRESENTATION, name,
+					 psprintf("comm_result field \"%s\" has a duplicate key", name),
+					 psprintf("An object inside %s has the same key more than once.", name),
 					 pstrdup("jsonb would keep only the last value; remove the repeated keys."));
 		if (s->depth == s->vars_depth)
 		{
-			s->f->variables = JsonbValueToJsonb(obj);
-			s->f->has_variables = true;
+			Jsonb	   *jb = JsonbValueToJsonb(obj);
+
+			if (s->vars_only)
+				s->object = jb;
+			else
+				cr_field_set_object(s->f, s->obj_field, jb, s->errs);
 			s->vars_depth = 0;
 		}
 	}
@@ -178,7 +189,7 @@ on_array_start(void *state)
 			pushJsonbValue(&s->vstate, WJB_BEGIN_ARRAY, NULL);
 	}
 	else if (s->depth == 1 && s->cur != CRF_NONE)
-		cr_field_type_error(s->cur, CRJ_ARRAY, NULL, 0, s->errs);
+		cr_field_type_error(s->f, s->cur, CRJ_ARRAY, NULL, 0, s->errs);
 	s->depth++;
 	JSON_ACTION_RETURN(ACTION_OK(s));
 }
@@ -229,8 +240,9 @@ push_scalar(CrJsonParse *s, char *token, JsonTokenType type)
 			if (!cr_numeric_in(token, &num))
 			{
 				s->vars_broken = true;
-				cr_error(s->errs, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, CRF_VARIABLES,
-						 pstrdup("comm_result field \"request_variables\" has a number out of range"),
+				cr_error(s->errs, ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, cr_fields[s->obj_field].name,
+						 psprintf("comm_result field \"%s\" has a number out of range",
+								  cr_fields[s->obj_field].name),
 						 psprintf("Number %s does not fit in type numeric.",
 								  cr_quote(token, (int) strlen(token))),
 						 NULL);
@@ -300,7 +312,7 @@ run_parser(CrJsonParse *s, const char *json, size_t len)
 
 		cr_error(s->errs,
 				 unicode ? ERRCODE_UNTRANSLATABLE_CHARACTER : ERRCODE_INVALID_TEXT_REPRESENTATION,
-				 CRF_NONE,
+				 NULL,
 				 pstrdup(unicode ? "unsupported Unicode escape sequence" :
 						 "invalid input syntax for type comm_result"),
 				 pstrdup(json_errdetail(rc, lex)), NULL);
@@ -325,9 +337,14 @@ cr_parse_json(const char *json, size_t len, CrFields *f, CrErrors *errs)
 	return run_parser(&s, json, len) && !CR_DONE(errs);
 }
 
-/* Parse a JSON object on its own into a jsonb: request_variables in binary. */
+/*
+ * Parse a JSON object on its own into a jsonb, for one object field (the
+ * binary format carries them as JSON text).  NULL, with the problems in
+ * errs, when it is not a well-formed object.
+ */
 Jsonb *
-cr_parse_json_object(const char *json, size_t len, CrErrors *errs)
+cr_parse_json_object(const char *json, size_t len, CrField field,
+					 CrErrors *errs)
 {
 	CrFields	f = {0};
 	CrJsonParse s = {0};
@@ -335,8 +352,9 @@ cr_parse_json_object(const char *json, size_t len, CrErrors *errs)
 	s.f = &f;
 	s.errs = errs;
 	s.cur = CRF_NONE;
+	s.obj_field = field;
 	s.vars_only = true;
 	if (!run_parser(&s, json, len) || CR_FAILED(errs))
 		return NULL;
-	return f.variables;
+	return s.object;
 }

@@ -3,7 +3,7 @@
  *		A jsonb object to CrFields, walking the jsonb without a detour
  *		through text.  jsonb has already dropped repeated keys and cannot
  *		hold \u0000; everything else is checked as for JSON text, through
- *		cr_field_set.
+ *		cr_field_set and cr_field_set_object.
  */
 #include "postgres.h"
 
@@ -44,7 +44,7 @@ cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f, CrErrors *errs)
 
 	if (!JsonContainerIsObject(jc) || JsonContainerIsScalar(jc))
 	{
-		cr_error(errs, ERRCODE_INVALID_TEXT_REPRESENTATION, CRF_NONE,
+		cr_error(errs, ERRCODE_INVALID_TEXT_REPRESENTATION, NULL,
 				 pstrdup("invalid input syntax for type comm_result"),
 				 psprintf("Expected a JSON object, found %s.",
 						  JsonContainerIsScalar(jc) ? "a scalar" : "an array"),
@@ -69,11 +69,10 @@ cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f, CrErrors *errs)
 			return;
 
 		kind = cr_jsonb_value_kind(&v);
-		if (cur == CRF_VARIABLES && kind == CRJ_OBJECT)
-		{
-			f->variables = JsonbValueToJsonb(&v);
-			f->has_variables = true;
-		}
+		if (kind == CRJ_OBJECT && cr_is_object_kind(cr_fields[cur].kind))
+			cr_field_set_object(f, cur, JsonbValueToJsonb(&v), errs);
+		else if (kind == CRJ_OBJECT || kind == CRJ_ARRAY)
+			cr_field_type_error(f, cur, kind, NULL, 0, errs);
 		else if (kind == CRJ_STRING)
 			cr_field_set(f, cur, kind, v.val.string.val, v.val.string.len, errs);
 		else if (kind == CRJ_NUMBER)

@@ -45,9 +45,9 @@ get_varint(const char *p, const char *end, uint32 *out)
 }
 
 /*
- * Decode the header and the fixed-size fields, and return where the string
- * lengths start.  The bounds checks only guard against on-disk corruption:
- * every value was made by cr_build.
+ * Decode the header, the fixed-size fields and (version 2) flags2, and
+ * return where the lengths start.  The bounds checks only guard against
+ * on-disk corruption: every value was made by cr_build.
  */
 static const char *
 view_fixed(const struct varlena *value, CrView *v, const char **endp)
@@ -59,28 +59,46 @@ view_fixed(const struct varlena *value, CrView *v, const char **endp)
 	cr_check_version(p, end - p);
 	v->status = (uint8) p[1];
 	memcpy(&flags, p + 2, sizeof(uint16));
-	v->flags = flags;
-	p += CR_HEADER_SIZE;
-	if ((flags & ~CR_F_ALL) || v->status >= CR_STATUS_COUNT ||
-		(Size) (end - p) < cr_fixed_size(flags))
+	v->flags = flags | CR_F_REQUIRED;
+	v->seen = 0;
+	if ((flags & ~CR_F_STORED1) || v->status >= CR_STATUS_COUNT ||
+		(Size) (end - p) < CR_HEADER_SIZE + cr_fixed_size(flags))
 		cr_corrupted();
+	if (p[0] == CR_FORMAT_VERSION_2)
+	{
+		uint16		flags2;
 
-	v->attempt_count = 0;
+		p += CR_HEADER_SIZE + cr_fixed_size(flags);
+		if (end - p < (ptrdiff_t) sizeof(uint16))
+			cr_corrupted();
+		memcpy(&flags2, p, sizeof(uint16));
+		if (flags2 == 0 || (((uint32) flags2 << CR_F2_SHIFT) & ~CR_F_STORED2))
+			cr_corrupted();
+		v->flags |= (uint32) flags2 << CR_F2_SHIFT;
+		p = VARDATA_ANY(value);
+	}
+	p += CR_HEADER_SIZE;
+
+	v->fixed[CRX_ATTEMPTS] = 0;
 	if (flags & CR_F_ATTEMPTS)
 	{
-		memcpy(&v->attempt_count, p, 4);
+		int32		attempts;
+
+		memcpy(&attempts, p, 4);
+		v->fixed[CRX_ATTEMPTS] = attempts;
 		p += 4;
 	}
-#define CR_READ_FIXED(flag, dst) \
-	do { \
-		if (flags & (flag)) { memcpy(&(dst), p, 8); p += 8; } \
-		else (dst) = 0; \
-	} while (0)
-	CR_READ_FIXED(CR_F_CREATED, v->created_at);
-	CR_READ_FIXED(CR_F_SENT, v->sent_at);
-	CR_READ_FIXED(CR_F_SESSION, v->session_id);
-	CR_READ_FIXED(CR_F_CONV, v->conversation_id);
-#undef CR_READ_FIXED
+	for (int slot = CRX_CREATED; slot < CRX_COUNT; slot++)
+	{
+		v->fixed[slot] = 0;
+		if (flags & cr_fixed_flag[slot])
+		{
+			memcpy(&v->fixed[slot], p, 8);
+			p += 8;
+		}
+	}
+	if (v->flags & CR_F_STORED2)
+		p += sizeof(uint16);
 	*endp = end;
 	return p;
 }
@@ -123,79 +141,125 @@ cr_view_header(const struct varlena *value, CrView *v)
 	(void) view_fixed(value, v, &end);
 }
 
+static inline bool
+var_present(uint32 flags, int slot)
+{
+	return (flags & cr_fields[cr_var_field[slot]].present) != 0;
+}
+
 /*
- * One of batch_id (0), reference_id (1) and target (2), without decoding
- * anything else: skip the fixed fields by their flags, then the lengths.
- * For GROUP BY batch_id(r) and key lookups, called once per row.
+ * One variable-size field, without decoding anything else: skip the fixed
+ * fields by their flags, then the lengths before it.  False when the field
+ * is absent or null.  For GROUP BY batch_id(r), key lookups and the string
+ * accessors, called once per row.
  */
-CrString
-cr_read_string(const struct varlena *value, int which)
+bool
+cr_read_var(const struct varlena *value, CrVarSlot slot, CrString *out)
 {
 	const char *p = VARDATA_ANY(value);
 	const char *end = p + VARSIZE_ANY_EXHDR(value);
-	uint16		flags;
-	uint32		lens[4];
-	int			nstrings;
+	uint32		flags;
+	uint16		flags1;
 	Size		skip = 0;
+	uint32		len = 0;
 
-	Assert(which >= 0 && which < 3);
 	cr_check_version(p, end - p);
-	memcpy(&flags, p + 2, sizeof(flags));
-	p += CR_HEADER_SIZE + cr_fixed_size(flags);
+	memcpy(&flags1, p + 2, sizeof(flags1));
+	flags = flags1 | CR_F_REQUIRED;
+	p += CR_HEADER_SIZE + cr_fixed_size(flags1);
+	if (VARDATA_ANY(value)[0] == CR_FORMAT_VERSION_2)
+	{
+		uint16		flags2;
+
+		if (end - p < (ptrdiff_t) sizeof(uint16))
+			cr_corrupted();
+		memcpy(&flags2, p, sizeof(flags2));
+		flags |= (uint32) flags2 << CR_F2_SHIFT;
+		p += sizeof(uint16);
+	}
 	if (p > end)
 		cr_corrupted();
-	nstrings = (flags & CR_F_SID) ? 4 : 3;
-	for (int i = 0; i < nstrings; i++)
-		p = get_varint(p, end, &lens[i]);
-	for (int i = 0; i < which; i++)
-		skip += lens[i];
-	if (skip + lens[which] > (Size) (end - p))
+	if (!var_present(flags, slot))
+		return false;
+	for (int i = 0; i < CRV_VARIABLES; i++)
+	{
+		uint32		l;
+
+		if (!var_present(flags, i))
+			continue;
+		p = get_varint(p, end, &l);
+		if (i < (int) slot)
+			skip += l;
+		else if (i == (int) slot)
+			len = l;
+	}
+	if (slot == CRV_VARIABLES)
+	{
+		/* after every other field's bytes, to the end */
+		p += skip;
+		if (p > end || end - p < (ptrdiff_t) sizeof(uint32))
+			cr_corrupted();
+		*out = (CrString) {p, (int) (end - p)};
+		return true;
+	}
+	if (skip + len > (Size) (end - p))
 		cr_corrupted();
-	return (CrString) {p + skip, (int) lens[which]};
+	*out = (CrString) {p + skip, (int) len};
+	return true;
 }
 
-/* Everything; the strings and variables point into the value. */
+/* A required string field (batch_id, reference_id or target). */
+CrString
+cr_read_string(const struct varlena *value, CrVarSlot slot)
+{
+	CrString	s = {NULL, 0};
+
+	Assert(slot <= CRV_TARGET);
+	if (!cr_read_var(value, slot, &s))
+		cr_corrupted();
+	return s;
+}
+
+/* Everything; the strings and objects point into the value. */
 void
 cr_view(const struct varlena *value, CrView *v)
 {
 	const char *end;
 	const char *p = view_fixed(value, v, &end);
-	CrString   *strings[4];
-	int			nstrings = 3;
 	uint32		len;
 
-	strings[0] = &v->batch_id;
-	strings[1] = &v->reference_id;
-	strings[2] = &v->target;
-	v->call_manager_sid = (CrString) {NULL, 0};
-	if (v->flags & CR_F_SID)
-		strings[nstrings++] = &v->call_manager_sid;
-	for (int i = 0; i < nstrings; i++)
+	for (int slot = 0; slot < CRV_VARIABLES; slot++)
 	{
-		p = get_varint(p, end, &len);
-		strings[i]->len = (int) len;
+		v->var[slot] = (CrString) {NULL, 0};
+		if (var_present(v->flags, slot))
+		{
+			p = get_varint(p, end, &len);
+			v->var[slot].len = (int) len;
+		}
 	}
-	for (int i = 0; i < nstrings; i++)
+	for (int slot = 0; slot < CRV_VARIABLES; slot++)
 	{
-		if ((size_t) (end - p) < (size_t) strings[i]->len)
+		if (!var_present(v->flags, slot))
+			continue;
+		if ((size_t) (end - p) < (size_t) v->var[slot].len)
 			cr_corrupted();
-		strings[i]->data = p;
-		p += strings[i]->len;
+		v->var[slot].data = p;
+		p += v->var[slot].len;
 	}
 	if (end - p < (ptrdiff_t) sizeof(uint32))
 		cr_corrupted();
-	v->variables = p;
-	v->variables_len = (int) (end - p);
+	v->var[CRV_VARIABLES] = (CrString) {p, (int) (end - p)};
 }
 
-/* request_variables as a jsonb of its own (aligned, with a header). */
+/* An object field as a jsonb of its own (aligned, with a header). */
 Jsonb *
-cr_view_variables(const CrView *v)
+cr_view_object(const CrView *v, CrVarSlot slot)
 {
-	Jsonb	   *jb = palloc(VARHDRSZ + v->variables_len);
+	const CrString *s = &v->var[slot];
+	Jsonb	   *jb = palloc(VARHDRSZ + s->len);
 
-	SET_VARSIZE(jb, VARHDRSZ + v->variables_len);
-	memcpy(VARDATA(jb), v->variables, v->variables_len);
+	SET_VARSIZE(jb, VARHDRSZ + s->len);
+	memcpy(VARDATA(jb), s->data, s->len);
 	return jb;
 }
 
@@ -269,67 +333,65 @@ cr_write_jsonb_compact(StringInfo buf, JsonbContainer *jc)
 	}
 }
 
+/* One present field's value, as canonical JSON. */
 static void
-write_key(StringInfo buf, const char *key)
+write_value(StringInfo buf, const CrView *v, CrField field)
 {
-	appendStringInfoString(buf, ",\"");
-	appendStringInfoString(buf, key);
-	appendStringInfoString(buf, "\":");
+	const CrFieldDef *def = &cr_fields[field];
+	Jsonb	   *jb;
+
+	switch (def->kind)
+	{
+		case CRK_STRING:
+		case CRK_TARGET:
+			cr_escape_json(buf, v->var[def->slot].data, v->var[def->slot].len);
+			break;
+		case CRK_STATUS:
+			appendStringInfo(buf, "\"%s\"", cr_status_names[v->status]);
+			break;
+		case CRK_TIMESTAMP:
+			appendStringInfoChar(buf, '"');
+			cr_write_timestamp(buf, v->fixed[def->slot]);
+			appendStringInfoChar(buf, '"');
+			break;
+		case CRK_COUNT32:
+		case CRK_ID64:
+			appendStringInfo(buf, INT64_FORMAT, v->fixed[def->slot]);
+			break;
+		case CRK_OBJECT:
+		case CRK_FLAT_OBJECT:
+			jb = cr_view_object(v, def->slot);
+			cr_write_jsonb_compact(buf, &jb->root);
+			pfree(jb);
+			break;
+	}
 }
 
-static void
-write_string_field(StringInfo buf, const char *key, const CrString *s)
-{
-	write_key(buf, key);
-	cr_escape_json(buf, s->data, s->len);
-}
-
-/* The canonical JSON text: compact, keys in table order, UTC timestamps. */
+/*
+ * The canonical JSON text: compact, keys in table order (the sid under the
+ * name it was given), absent fields left out, nulls as null, attempt_count
+ * always, UTC timestamps.
+ */
 void
 cr_write_text(StringInfo buf, const CrView *v)
 {
-	Jsonb	   *vars = cr_view_variables(v);
+	appendStringInfoChar(buf, '{');
+	for (int i = 0; i < CRF_COUNT; i++)
+	{
+		const CrFieldDef *def = &cr_fields[i];
+		bool		present = (v->flags & def->present) || def->kind == CRK_COUNT32;
 
-	appendStringInfoString(buf, "{\"batch_id\":");
-	cr_escape_json(buf, v->batch_id.data, v->batch_id.len);
-	write_string_field(buf, "reference_id", &v->reference_id);
-	write_string_field(buf, "target", &v->target);
-	write_key(buf, "request_variables");
-	cr_write_jsonb_compact(buf, &vars->root);
-	pfree(vars);
-	if (v->flags & CR_F_STATUS)
-	{
-		write_key(buf, "request_status");
-		appendStringInfo(buf, "\"%s\"", cr_status_names[v->status]);
+		if (!present && !(v->flags & def->null))
+			continue;
+		if (i > 0)
+			appendStringInfoChar(buf, ',');
+		appendStringInfoChar(buf, '"');
+		appendStringInfoString(buf, cr_field_name(v, (CrField) i));
+		appendStringInfoString(buf, "\":");
+		if (present)
+			write_value(buf, v, (CrField) i);
+		else
+			appendStringInfoString(buf, "null");
 	}
-	if (v->flags & CR_F_SID)
-		write_string_field(buf, "call_manager_sid", &v->call_manager_sid);
-	else if (v->flags & CR_F_SID_NULL)
-		appendStringInfoString(buf, ",\"call_manager_sid\":null");
-	if (v->flags & CR_F_CREATED)
-	{
-		write_key(buf, "created_at");
-		appendStringInfoChar(buf, '"');
-		cr_write_timestamp(buf, v->created_at);
-		appendStringInfoChar(buf, '"');
-	}
-	if (v->flags & CR_F_SENT)
-	{
-		write_key(buf, "sent_at");
-		appendStringInfoChar(buf, '"');
-		cr_write_timestamp(buf, v->sent_at);
-		appendStringInfoChar(buf, '"');
-	}
-	else if (v->flags & CR_F_SENT_NULL)
-		appendStringInfoString(buf, ",\"sent_at\":null");
-	appendStringInfo(buf, ",\"attempt_count\":%d", v->attempt_count);
-	if (v->flags & CR_F_SESSION)
-		appendStringInfo(buf, ",\"session_id\":" INT64_FORMAT, v->session_id);
-	else if (v->flags & CR_F_SESSION_NULL)
-		appendStringInfoString(buf, ",\"session_id\":null");
-	if (v->flags & CR_F_CONV)
-		appendStringInfo(buf, ",\"conversation_id\":" INT64_FORMAT, v->conversation_id);
-	else if (v->flags & CR_F_CONV_NULL)
-		appendStringInfoString(buf, ",\"conversation_id\":null");
 	appendStringInfoChar(buf, '}');
 }

@@ -22,6 +22,7 @@
 #include "comm_result.h"
 #include "comm_status.h"
 #include "cr_lifecycle.h"
+#include "cr_channel.h"
 
 #define BIT(s)	(1U << (s))
 
@@ -134,37 +135,15 @@ cr_next_statuses_text(int from)
 }
 
 /*
- * The fields of a stored value, ready to be changed and built again.
- * request_variables is left NULL: rebuild() copies it only when a new value
- * is really built, since merge usually returns one of its inputs as is.
+ * Build a value from changed fields of a stored one (the strings and
+ * objects still point into it: the builder copies them).
  */
-static void
-fields_from_view(const CrView *v, CrFields *f)
-{
-	memset(f, 0, sizeof(*f));
-	f->flags = v->flags;
-	f->has_batch_id = f->has_reference_id = f->has_target = f->has_variables = true;
-	f->batch_id = v->batch_id;
-	f->reference_id = v->reference_id;
-	f->target = v->target;
-	f->call_manager_sid = v->call_manager_sid;
-	f->status = v->status;
-	f->attempt_count = v->attempt_count;
-	f->created_at = v->created_at;
-	f->sent_at = v->sent_at;
-	f->session_id = v->session_id;
-	f->conversation_id = v->conversation_id;
-}
-
-/* Build the changed fields; request_variables, unless replaced, from "from". */
 static struct varlena *
-rebuild(CrFields *f, const CrView *from)
+rebuild(CrFields *f)
 {
 	CrErrors	errs = {0};
 	struct varlena *result;
 
-	if (f->variables == NULL)
-		f->variables = cr_view_variables(from);
 	result = cr_build(f, &errs);
 	cr_report(&errs, NULL);
 	return result;
@@ -250,8 +229,8 @@ report_illegal_move(const CrView *v, int from, int to)
 			 errmsg("invalid status transition from %s to %s",
 					cr_status_names[from], cr_status_names[to]),
 			 errdetail("The request is batch_id %s, reference_id %s.",
-					   cr_quote(v->batch_id.data, v->batch_id.len),
-					   cr_quote(v->reference_id.data, v->reference_id.len)),
+					   cr_quote(v->var[CRV_BATCH_ID].data, v->var[CRV_BATCH_ID].len),
+					   cr_quote(v->var[CRV_REFERENCE_ID].data, v->var[CRV_REFERENCE_ID].len)),
 			 errhint("Allowed next statuses from %s: %s.", cr_status_names[from],
 					 cr_next_statuses_text(from))));
 }
@@ -288,26 +267,26 @@ comm_result_transition(PG_FUNCTION_ARGS)
 	if (from == to && !ids_given)
 		PG_RETURN_POINTER(value);
 
-	fields_from_view(&v, &f);
+	f = v;
 	if (from != to)
 	{
 		f.status = to;
 		f.flags |= CR_F_STATUS;
 		if (to == CR_STATUS_INITIATED)
 		{
-			if (f.attempt_count >= PG_INT32_MAX)
+			if (f.fixed[CRX_ATTEMPTS] >= PG_INT32_MAX)
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 						 errmsg("comm_result field \"attempt_count\" is out of range"),
 						 errdetail("A new attempt would exceed 2147483647.")));
-			f.attempt_count++;
+			f.fixed[CRX_ATTEMPTS]++;
 			if (!(f.flags & CR_F_SENT))
 			{
 				if (PG_ARGISNULL(2))
 					ereport(ERROR,
 							(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 							 errmsg("argument \"at\" must not be null when moving to INITIATED without a sent_at")));
-				f.sent_at = PG_GETARG_TIMESTAMPTZ(2);
+				f.fixed[CRX_SENT] = PG_GETARG_TIMESTAMPTZ(2);
 				f.flags = (f.flags | CR_F_SENT) & ~CR_F_SENT_NULL;
 			}
 		}
@@ -316,20 +295,20 @@ comm_result_transition(PG_FUNCTION_ARGS)
 	{
 		text	   *sid = PG_GETARG_TEXT_PP(3);
 
-		f.call_manager_sid = (CrString) {VARDATA_ANY(sid), VARSIZE_ANY_EXHDR(sid)};
+		f.var[CRV_SID] = (CrString) {VARDATA_ANY(sid), VARSIZE_ANY_EXHDR(sid)};
 		f.flags = (f.flags | CR_F_SID) & ~CR_F_SID_NULL;
 	}
 	if (!PG_ARGISNULL(4))
 	{
-		f.session_id = PG_GETARG_INT64(4);
+		f.fixed[CRX_SESSION] = PG_GETARG_INT64(4);
 		f.flags = (f.flags | CR_F_SESSION) & ~CR_F_SESSION_NULL;
 	}
 	if (!PG_ARGISNULL(5))
 	{
-		f.conversation_id = PG_GETARG_INT64(5);
+		f.fixed[CRX_CONV] = PG_GETARG_INT64(5);
 		f.flags = (f.flags | CR_F_CONV) & ~CR_F_CONV_NULL;
 	}
-	PG_RETURN_POINTER(rebuild(&f, &v));
+	PG_RETURN_POINTER(rebuild(&f));
 }
 
 /*
@@ -337,18 +316,23 @@ comm_result_transition(PG_FUNCTION_ARGS)
  * wins, except for the write-once instants.  At equal progress each field
  * takes the greater of its two states, in one fixed order per field:
  * absent < null < present, then the value (statuses in listing order,
- * strings and jsonb images bytewise, numbers numerically).  created_at and
- * sent_at, which the guard trigger lets be set only once, are joined across
- * every snapshot whatever its progress, the earlier instant winning, so
- * that a later snapshot that omits them does not erase them.  Each rule is
- * a semilattice and so is their product: merge is commutative, associative
+ * channel_manager_status and insights_status by their stage in
+ * cr_channel.c, then bytewise; other strings and jsonb images bytewise,
+ * numbers numerically; for the sid, at equal value, today's name after
+ * April's).  created_at and sent_at, which the guard trigger lets be set
+ * only once, are joined across every snapshot whatever its progress, the
+ * earlier instant winning, so that a later snapshot that omits them does
+ * not erase them.  Each rule is a total order, so each join is a
+ * semilattice and so is their product: merge is commutative, associative
  * and idempotent.
  */
+
 /* 0 absent, 1 null, 2 present */
 static int
-presence(uint16 flags, uint16 present, uint16 null)
+presence(const CrView *v, CrField field)
 {
-	return (flags & present) ? 2 : (null && (flags & null)) ? 1 : 0;
+	return (v->flags & cr_fields[field].present) ? 2 :
+		(v->flags & cr_fields[field].null) ? 1 : 0;
 }
 
 static int
@@ -357,78 +341,103 @@ cmp_int64(int64 a, int64 b)
 	return (a > b) - (a < b);
 }
 
-/* Compare field state in a and b: presence first, then value when present. */
-#define CMP_FIELD(a, b, present, null, valcmp) \
-	(presence((a)->flags, present, null) != presence((b)->flags, present, null) ? \
-	 presence((a)->flags, present, null) - presence((b)->flags, present, null) : \
-	 ((a)->flags & (present)) ? (valcmp) : 0)
+/* Order of two present values of one field. */
+static int
+value_cmp(const CrView *a, const CrView *b, CrField field)
+{
+	const CrFieldDef *def = &cr_fields[field];
+	const CrString *x,
+			   *y;
+	int			c = 0;
 
-/* Take a field's state and value from b into f when cond holds. */
-#define TAKE(cond, present, null, assign) \
-	do { \
-		if (cond) \
-		{ \
-			f->flags = (f->flags & ~((present) | (null))) | \
-				(b->flags & ((present) | (null))); \
-			assign; \
-			changed = true; \
-		} \
-	} while (0)
+	switch (def->kind)
+	{
+		case CRK_STATUS:
+			return cmp_int64(a->status, b->status);
+		case CRK_TIMESTAMP:
+			/* the write-once instants: the earlier is the greater */
+			return cmp_int64(b->fixed[def->slot], a->fixed[def->slot]);
+		case CRK_COUNT32:
+		case CRK_ID64:
+			return cmp_int64(a->fixed[def->slot], b->fixed[def->slot]);
+		default:
+			break;
+	}
+	x = &a->var[def->slot];
+	y = &b->var[def->slot];
+	if (field == CRF_CHSTATUS)
+		c = cr_channel_stage(x->data, x->len) - cr_channel_stage(y->data, y->len);
+	else if (field == CRF_INSTATUS)
+		c = cr_insights_stage(x->data, x->len) - cr_insights_stage(y->data, y->len);
+	return c != 0 ? c : cr_bytes_cmp(x->data, x->len, y->data, y->len);
+}
+
+/* Order of the states of one field: presence, then value, then the sid's name. */
+static int
+field_cmp(const CrView *a, const CrView *b, CrField field)
+{
+	int			c = presence(a, field) - presence(b, field);
+
+	if (c == 0 && (a->flags & cr_fields[field].present))
+		c = value_cmp(a, b, field);
+	if (c == 0 && field == CRF_SID)
+		c = (int) ((a->flags & CR_F_SID_CHANNEL) != 0) -
+			(int) ((b->flags & CR_F_SID_CHANNEL) != 0);
+	return c;
+}
+
+/* Put b's state of one field into f. */
+static void
+take_field(CrFields *f, const CrView *b, CrField field)
+{
+	const CrFieldDef *def = &cr_fields[field];
+	uint32		bits = def->present | def->null |
+		(field == CRF_SID ? CR_F_SID_CHANNEL : 0);
+
+	f->flags = (f->flags & ~bits) | (b->flags & bits);
+	if (def->kind == CRK_STATUS)
+		f->status = b->status;
+	else if (def->kind == CRK_TIMESTAMP || def->kind == CRK_COUNT32 ||
+			 def->kind == CRK_ID64)
+		f->fixed[def->slot] = b->fixed[def->slot];
+	else
+		f->var[def->slot] = b->var[def->slot];
+}
 
 static int
 cmp_progress(const CrView *a, const CrView *b)
 {
-	int			c = cmp_int64(a->attempt_count, b->attempt_count);
+	int			c = cmp_int64(a->fixed[CRX_ATTEMPTS], b->fixed[CRX_ATTEMPTS]);
 
 	if (c != 0)
 		return c;
 	return status_rank(cr_effective_status(a)) - status_rank(cr_effective_status(b));
 }
 
-/* At equal progress: take from b every field whose state is greater. */
+/*
+ * Take into f (a copy of a) every field of b whose state is greater:
+ * at equal progress every field but the key and attempt_count (equal
+ * then); otherwise only the instants.
+ */
 static bool
-join_fields(const CrView *a, const CrView *b, CrFields *f)
+join(const CrView *a, const CrView *b, CrFields *f, bool equal_progress)
 {
 	bool		changed = false;
 
-	TAKE(CMP_FIELD(a, b, CR_F_STATUS, 0, (int) a->status - (int) b->status) < 0,
-		 CR_F_STATUS, 0, f->status = b->status);
-	if (cr_bytes_cmp(a->target.data, a->target.len, b->target.data, b->target.len) < 0)
+	for (int i = 0; i < CRF_COUNT; i++)
 	{
-		f->target = b->target;
-		changed = true;
+		if (i == CRF_BATCH_ID || i == CRF_REFERENCE_ID || i == CRF_ATTEMPTS)
+			continue;
+		if (!equal_progress && cr_fields[i].kind != CRK_TIMESTAMP)
+			continue;
+		if (field_cmp(a, b, (CrField) i) < 0)
+		{
+			take_field(f, b, (CrField) i);
+			changed = true;
+		}
 	}
-	if (cr_bytes_cmp(a->variables, a->variables_len, b->variables, b->variables_len) < 0)
-	{
-		f->variables = cr_view_variables(b);
-		changed = true;
-	}
-	TAKE(CMP_FIELD(a, b, CR_F_SID, CR_F_SID_NULL,
-				   cr_bytes_cmp(a->call_manager_sid.data, a->call_manager_sid.len,
-							 b->call_manager_sid.data, b->call_manager_sid.len)) < 0,
-		 CR_F_SID, CR_F_SID_NULL, f->call_manager_sid = b->call_manager_sid);
-	TAKE(CMP_FIELD(a, b, CR_F_SESSION, CR_F_SESSION_NULL, cmp_int64(a->session_id, b->session_id)) < 0,
-		 CR_F_SESSION, CR_F_SESSION_NULL, f->session_id = b->session_id);
-	TAKE(CMP_FIELD(a, b, CR_F_CONV, CR_F_CONV_NULL,
-				   cmp_int64(a->conversation_id, b->conversation_id)) < 0,
-		 CR_F_CONV, CR_F_CONV_NULL, f->conversation_id = b->conversation_id);
 	return changed;
 }
-
-/* Whatever the progress: the write-once instants, the earlier winning. */
-static bool
-join_instants(const CrView *a, const CrView *b, CrFields *f)
-{
-	bool		changed = false;
-
-	TAKE(CMP_FIELD(a, b, CR_F_CREATED, 0, cmp_int64(b->created_at, a->created_at)) < 0,
-		 CR_F_CREATED, 0, f->created_at = b->created_at);
-	TAKE(CMP_FIELD(a, b, CR_F_SENT, CR_F_SENT_NULL, cmp_int64(b->sent_at, a->sent_at)) < 0,
-		 CR_F_SENT, CR_F_SENT_NULL, f->sent_at = b->sent_at);
-	return changed;
-}
-
-#undef TAKE
 
 Datum
 comm_result_merge(PG_FUNCTION_ARGS)
@@ -445,25 +454,24 @@ comm_result_merge(PG_FUNCTION_ARGS)
 
 	cr_view(va, &a);
 	cr_view(vb, &b);
-	if (cr_bytes_cmp(a.batch_id.data, a.batch_id.len, b.batch_id.data, b.batch_id.len) != 0 ||
-		cr_bytes_cmp(a.reference_id.data, a.reference_id.len,
-				  b.reference_id.data, b.reference_id.len) != 0)
+	if (cr_bytes_cmp(a.var[CRV_BATCH_ID].data, a.var[CRV_BATCH_ID].len, b.var[CRV_BATCH_ID].data, b.var[CRV_BATCH_ID].len) != 0 ||
+		cr_bytes_cmp(a.var[CRV_REFERENCE_ID].data, a.var[CRV_REFERENCE_ID].len,
+				  b.var[CRV_REFERENCE_ID].data, b.var[CRV_REFERENCE_ID].len) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge snapshots of different requests"),
 				 errdetail("The first is batch_id %s, reference_id %s; the second is batch_id %s, reference_id %s.",
-						   cr_quote(a.batch_id.data, a.batch_id.len),
-						   cr_quote(a.reference_id.data, a.reference_id.len),
-						   cr_quote(b.batch_id.data, b.batch_id.len),
-						   cr_quote(b.reference_id.data, b.reference_id.len))));
+						   cr_quote(a.var[CRV_BATCH_ID].data, a.var[CRV_BATCH_ID].len),
+						   cr_quote(a.var[CRV_REFERENCE_ID].data, a.var[CRV_REFERENCE_ID].len),
+						   cr_quote(b.var[CRV_BATCH_ID].data, b.var[CRV_BATCH_ID].len),
+						   cr_quote(b.var[CRV_REFERENCE_ID].data, b.var[CRV_REFERENCE_ID].len))));
 
 	c = cmp_progress(&a, &b);
 	winner = (c >= 0) ? &a : &b;
 	other = (c >= 0) ? &b : &a;
-	fields_from_view(winner, &f);
-	changed = (c == 0) ? join_fields(&a, &b, &f) : false;
-	changed |= join_instants(winner, other, &f);
+	f = *winner;
+	changed = join(winner, other, &f, c == 0);
 	if (!changed)
 		PG_RETURN_POINTER(winner == &a ? va : vb);
-	PG_RETURN_POINTER(rebuild(&f, winner));
+	PG_RETURN_POINTER(rebuild(&f));
 }

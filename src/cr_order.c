@@ -87,11 +87,11 @@ values_cmp(FunctionCallInfo fcinfo)
 
 	cr_view(a, &va);
 	cr_view(b, &vb);
-	c = cr_natural_cmp(va.batch_id.data, va.batch_id.len,
-					   vb.batch_id.data, vb.batch_id.len);
+	c = cr_natural_cmp(va.var[CRV_BATCH_ID].data, va.var[CRV_BATCH_ID].len,
+					   vb.var[CRV_BATCH_ID].data, vb.var[CRV_BATCH_ID].len);
 	if (c == 0)
-		c = cr_natural_cmp(va.reference_id.data, va.reference_id.len,
-						   vb.reference_id.data, vb.reference_id.len);
+		c = cr_natural_cmp(va.var[CRV_REFERENCE_ID].data, va.var[CRV_REFERENCE_ID].len,
+						   vb.var[CRV_REFERENCE_ID].data, vb.var[CRV_REFERENCE_ID].len);
 	if (c == 0)
 		c = cr_bytes_cmp(VARDATA_ANY(a), VARSIZE_ANY_EXHDR(a),
 						 VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
