@@ -1,0 +1,41 @@
+-- Loading today's endpoint: GET /api/v1/outbound/batches/{batch_id}/results
+-- returns an array of records without batch_id; the batch id of the URL
+-- goes in as an argument.
+
+SELECT batch_id(r), reference_id(r), channel_manager_status(r), line_type(r)
+FROM comm_results('[
+  {"reference_id":"1","target":"+15125550001","request_variables":{"first_name":"Ana"},"channel_manager_sid":"CA1","created_at":"2026-08-01T10:00:00Z","sent_at":"2026-08-01T10:00:05Z","attempt_count":1,"session_id":null,"conversation_id":null,"request_status":"COMPLETED","channel_manager_status":"COMPLETED","insights_status":"COMPLETED","insights":{"rating":"Good","score":4.5},"line_type":"mobile","enrichment":{"line_type":"mobile","carrier_name":"Acme"}},
+  {"reference_id":"2","target":"+15125550002","request_variables":{},"channel_manager_sid":null,"created_at":"2026-08-01T10:00:00Z","sent_at":null,"attempt_count":0,"session_id":null,"conversation_id":null,"request_status":"PENDING","channel_manager_status":null,"insights_status":null,"insights":null,"line_type":null,"enrichment":null},
+  {"batch_id":"20260801.1","reference_id":"3","target":"a@b.co","request_variables":{}}
+]'::jsonb, '20260801.1') r;
+
+-- A record whose batch_id differs from the URL's is refused, naming both.
+SELECT * FROM comm_results('[{"reference_id":"1","target":"+15125550001","request_variables":{}},
+                             {"batch_id":"other","reference_id":"2","target":"+15125550002","request_variables":{}}]', '20260801.1');
+-- The element's index is in CONTEXT; a bad batch id argument is refused like a bad field.
+SELECT * FROM comm_results('[{"reference_id":"1","target":"+15125550001","request_variables":{}}]', ' ');
+SELECT * FROM comm_results('[{"reference_id":"1","target":"x","request_variables":{}}]', 'b');
+SELECT * FROM comm_results('{"results":[]}', 'b');
+-- Without the batch id, today's records are refused with a hint.
+SELECT * FROM comm_results('[{"reference_id":"1","target":"+15125550001","request_variables":{}}]');
+-- STRICT: a NULL batch id gives no rows, like a NULL response.
+SELECT count(*) FROM comm_results('[{"reference_id":"1","target":"+15125550001","request_variables":{}}]', NULL);
+
+-- One record at a time: comm_result_from_jsonb(record, batch_id).
+SELECT comm_result_from_jsonb('{"reference_id":"1","target":"+15125550001","request_variables":{},"channel_manager_sid":"CA1"}', '20260801.1');
+SELECT comm_result_from_jsonb('{"batch_id":"20260801.1","reference_id":"1","target":"+15125550001","request_variables":{}}', '20260801.1')
+     = '{"batch_id":"20260801.1","reference_id":"1","target":"+15125550001","request_variables":{}}'::comm_result AS same_as_carried;
+SELECT comm_result_from_jsonb('{"batch_id":"20260801.2","reference_id":"1","target":"+15125550001","request_variables":{}}', '20260801.1');
+SELECT comm_result_from_jsonb('{"batch_id":5,"reference_id":"1","target":"+15125550001","request_variables":{}}', '20260801.1');
+-- the plain cast keeps requiring batch_id
+SELECT '{"reference_id":"1","target":"+15125550001","request_variables":{}}'::jsonb::comm_result;
+
+-- The usual load: a staging table of raw responses, one row per request.
+CREATE TEMP TABLE responses (batch_id text, body jsonb);
+INSERT INTO responses VALUES
+  ('20260801.1', '[{"reference_id":"1","target":"+15125550001","request_variables":{},"request_status":"COMPLETED","channel_manager_status":"DELIVERED","line_type":"mobile"},
+                   {"reference_id":"2","target":"+15125550002","request_variables":{},"request_status":"FAILED","channel_manager_status":"UNDELIVERED","line_type":"landline"}]'),
+  ('20260801.2', '[{"reference_id":"1","target":"+15125550003","request_variables":{},"request_status":"COMPLETED","channel_manager_status":"DELIVERED","line_type":"mobile"}]');
+CREATE TEMP TABLE results AS SELECT r FROM responses, comm_results(body, batch_id) r;
+SELECT batch_id(r) AS batch, (comm_batch_summary(r)).total, comm_channel_status_counts(r), comm_line_type_counts(r)
+FROM results GROUP BY 1 ORDER BY 1;
