@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Check that README.md's lifecycle table says what comm_status_transitions()
-returns: the same moves, every status listed once as a "from"; and that the
+returns: the same moves, every status listed once as a "from"; that its
+channel stage table says what comm_channel_statuses() returns; and that the
 client examples in README.md are, word for word, the ones in
 clients/*/README.md, which the clients' own tests run and compare with their
 output.
@@ -45,6 +46,24 @@ for pair in sorted(documented - actual):
 if sorted(froms) != sorted(statuses):
     problems.append("README lists these as 'from': %s" % ", ".join(froms))
 checks, failed = 1, int(bool(problems))
+
+# The channel stage table must say what comm_channel_statuses() returns.
+checks += 1
+m = re.search(r"<!-- channel stages:.*?-->\n(.*?)<!-- /channel stages -->", readme, re.S)
+documented_stages = set()
+for line in (m.group(1).splitlines() if m else []):
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    if len(cells) < 3 or cells[0] in ("stage", "---"):
+        continue
+    documented_stages |= {(v.strip(), cells[0], cells[1]) for v in cells[2].split(",")}
+out = subprocess.run(["psql", "-X", "-At", "-F", " ", "-c",
+                      "SELECT channel_manager_status, stage, stage_name FROM comm_channel_statuses()"],
+                     check=True, capture_output=True, text=True).stdout
+actual_stages = {tuple(l.split()) for l in out.splitlines() if l}
+if not m or documented_stages != actual_stages:
+    problems.append("README's channel stage table differs from comm_channel_statuses(): %s"
+                    % sorted(documented_stages ^ actual_stages))
+    failed += 1
 for client in ("python", "node"):
     checks += 1
     m = re.search(r"<!-- client example: %s -->\n(.*?)<!-- /client example -->" % client,
