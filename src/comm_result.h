@@ -186,8 +186,20 @@ typedef struct CrFieldDef
 
 extern const CrFieldDef cr_fields[CRF_COUNT];
 
-/* The field whose value a variable-size slot holds. */
+/* The field whose value a variable-size slot holds, and its CR_F_* bit. */
 extern const CrField cr_var_field[CRV_COUNT];
+extern const uint32 cr_var_flag[CRV_COUNT];
+
+/* Whether a variable-size slot is stored: required, or present. */
+static inline bool
+cr_var_present(uint32 flags, int slot)
+{
+	return (flags & cr_var_flag[slot]) != 0;
+}
+
+/* The variable-size slots that may be present under these flags. */
+#define CR_VAR_SLOTS(flags) \
+	(((flags) & CR_F_STORED2) ? CRV_VARIABLES : CRV_CHSTATUS)
 /* The CR_F_* bit of each fixed-size slot, and its size. */
 extern const uint32 cr_fixed_flag[CRX_COUNT];
 

@@ -159,13 +159,6 @@ check_fields(const CrFields *f, CrErrors *errs)
 	}
 }
 
-/* Whether a variable-size slot is stored: required, or present. */
-static inline bool
-var_present(uint32 flags, int slot)
-{
-	return (flags & cr_fields[cr_var_field[slot]].present) != 0;
-}
-
 /*
  * Validate and pack.  Returns NULL, with the problems in errs, when the
  * fields do not make a valid value.  A value that 1.1 could have stored
@@ -205,7 +198,7 @@ cr_build(const CrFields *f, CrErrors *errs)
 	if (stored2 != 0)
 		size += sizeof(uint16);
 	for (int slot = 0; slot < CRV_VARIABLES; slot++)
-		if (var_present(flags, slot))
+		if (cr_var_present(flags, slot))
 			size += varint_size((uint32) f->var[slot].len) + (size_t) f->var[slot].len;
 	size += f->var[CRV_VARIABLES].len;
 	if (size > MaxAllocSize)
@@ -232,10 +225,10 @@ cr_build(const CrFields *f, CrErrors *errs)
 	if (stored2 != 0)
 		p = put_bytes(p, &stored2, sizeof(stored2));
 	for (int slot = 0; slot < CRV_VARIABLES; slot++)
-		if (var_present(flags, slot))
+		if (cr_var_present(flags, slot))
 			p = put_varint(p, (uint32) f->var[slot].len);
 	for (int slot = 0; slot <= CRV_VARIABLES; slot++)
-		if (var_present(flags, slot))
+		if (cr_var_present(flags, slot))
 			p = put_bytes(p, f->var[slot].data, f->var[slot].len);
 	Assert(p == (char *) result + size);
 	return result;

@@ -22,7 +22,7 @@ cr_corrupted(void)
 }
 
 static const char *
-get_varint(const char *p, const char *end, uint32 *out)
+get_varint_slow(const char *p, const char *end, uint32 *out)
 {
 	uint32		v = 0;
 
@@ -44,6 +44,18 @@ get_varint(const char *p, const char *end, uint32 *out)
 	return NULL;				/* keep compiler quiet */
 }
 
+/* Most strings are shorter than 128 bytes: their length is one byte. */
+static inline const char *
+get_varint(const char *p, const char *end, uint32 *out)
+{
+	if (likely(p < end && !(*p & 0x80)))
+	{
+		*out = (uint8) *p;
+		return p + 1;
+	}
+	return get_varint_slow(p, end, out);
+}
+
 /*
  * Decode the header, the fixed-size fields and (version 2) flags2, and
  * return where the lengths start.  The bounds checks only guard against
@@ -54,29 +66,17 @@ view_fixed(const struct varlena *value, CrView *v, const char **endp)
 {
 	const char *p = VARDATA_ANY(value);
 	const char *end = p + VARSIZE_ANY_EXHDR(value);
+	bool		v2;
 	uint16		flags;
 
 	cr_check_version(p, end - p);
+	v2 = (p[0] == CR_FORMAT_VERSION_2);
 	v->status = (uint8) p[1];
 	memcpy(&flags, p + 2, sizeof(uint16));
 	v->flags = flags | CR_F_REQUIRED;
-	v->seen = 0;
 	if ((flags & ~CR_F_STORED1) || v->status >= CR_STATUS_COUNT ||
-		(Size) (end - p) < CR_HEADER_SIZE + cr_fixed_size(flags))
+		(Size) (end - p) < CR_HEADER_SIZE + cr_fixed_size(flags) + (v2 ? sizeof(uint16) : 0))
 		cr_corrupted();
-	if (p[0] == CR_FORMAT_VERSION_2)
-	{
-		uint16		flags2;
-
-		p += CR_HEADER_SIZE + cr_fixed_size(flags);
-		if (end - p < (ptrdiff_t) sizeof(uint16))
-			cr_corrupted();
-		memcpy(&flags2, p, sizeof(uint16));
-		if (flags2 == 0 || (((uint32) flags2 << CR_F2_SHIFT) & ~CR_F_STORED2))
-			cr_corrupted();
-		v->flags |= (uint32) flags2 << CR_F2_SHIFT;
-		p = VARDATA_ANY(value);
-	}
 	p += CR_HEADER_SIZE;
 
 	v->fixed[CRX_ATTEMPTS] = 0;
@@ -88,17 +88,27 @@ view_fixed(const struct varlena *value, CrView *v, const char **endp)
 		v->fixed[CRX_ATTEMPTS] = attempts;
 		p += 4;
 	}
-	for (int slot = CRX_CREATED; slot < CRX_COUNT; slot++)
+	/* unrolled: the batch aggregate reads this once per row */
+#define CR_READ_FIXED(flag, slot) \
+	do { \
+		if (flags & (flag)) { memcpy(&v->fixed[slot], p, 8); p += 8; } \
+		else v->fixed[slot] = 0; \
+	} while (0)
+	CR_READ_FIXED(CR_F_CREATED, CRX_CREATED);
+	CR_READ_FIXED(CR_F_SENT, CRX_SENT);
+	CR_READ_FIXED(CR_F_SESSION, CRX_SESSION);
+	CR_READ_FIXED(CR_F_CONV, CRX_CONV);
+#undef CR_READ_FIXED
+	if (v2)
 	{
-		v->fixed[slot] = 0;
-		if (flags & cr_fixed_flag[slot])
-		{
-			memcpy(&v->fixed[slot], p, 8);
-			p += 8;
-		}
-	}
-	if (v->flags & CR_F_STORED2)
+		uint16		flags2;
+
+		memcpy(&flags2, p, sizeof(uint16));
+		if (flags2 == 0 || (((uint32) flags2 << CR_F2_SHIFT) & ~CR_F_STORED2))
+			cr_corrupted();
+		v->flags |= (uint32) flags2 << CR_F2_SHIFT;
 		p += sizeof(uint16);
+	}
 	*endp = end;
 	return p;
 }
@@ -141,12 +151,6 @@ cr_view_header(const struct varlena *value, CrView *v)
 	(void) view_fixed(value, v, &end);
 }
 
-static inline bool
-var_present(uint32 flags, int slot)
-{
-	return (flags & cr_fields[cr_var_field[slot]].present) != 0;
-}
-
 /*
  * One variable-size field, without decoding anything else: skip the fixed
  * fields by their flags, then the lengths before it.  False when the field
@@ -179,13 +183,13 @@ cr_read_var(const struct varlena *value, CrVarSlot slot, CrString *out)
 	}
 	if (p > end)
 		cr_corrupted();
-	if (!var_present(flags, slot))
+	if (!cr_var_present(flags, slot))
 		return false;
-	for (int i = 0; i < CRV_VARIABLES; i++)
+	for (int i = 0; i < CR_VAR_SLOTS(flags); i++)
 	{
 		uint32		l;
 
-		if (!var_present(flags, i))
+		if (!cr_var_present(flags, i))
 			continue;
 		p = get_varint(p, end, &l);
 		if (i < (int) slot)
@@ -227,19 +231,20 @@ cr_view(const struct varlena *value, CrView *v)
 	const char *end;
 	const char *p = view_fixed(value, v, &end);
 	uint32		len;
+	int			nslots = CR_VAR_SLOTS(v->flags);
 
 	for (int slot = 0; slot < CRV_VARIABLES; slot++)
 	{
 		v->var[slot] = (CrString) {NULL, 0};
-		if (var_present(v->flags, slot))
+		if (slot < nslots && cr_var_present(v->flags, slot))
 		{
 			p = get_varint(p, end, &len);
 			v->var[slot].len = (int) len;
 		}
 	}
-	for (int slot = 0; slot < CRV_VARIABLES; slot++)
+	for (int slot = 0; slot < nslots; slot++)
 	{
-		if (!var_present(v->flags, slot))
+		if (!cr_var_present(v->flags, slot))
 			continue;
 		if ((size_t) (end - p) < (size_t) v->var[slot].len)
 			cr_corrupted();

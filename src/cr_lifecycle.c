@@ -430,6 +430,10 @@ join(const CrView *a, const CrView *b, CrFields *f, bool equal_progress)
 			continue;
 		if (!equal_progress && cr_fields[i].kind != CRK_TIMESTAMP)
 			continue;
+		/* absent from both: nothing to compare (most of today's fields) */
+		if (!cr_fields[i].required &&
+			!((a->flags | b->flags) & (cr_fields[i].present | cr_fields[i].null)))
+			continue;
 		if (field_cmp(a, b, (CrField) i) < 0)
 		{
 			take_field(f, b, (CrField) i);
@@ -452,6 +456,10 @@ comm_result_merge(PG_FUNCTION_ARGS)
 	const CrView *winner,
 			   *other;
 
+	/* a snapshot merged with itself, as re-ingestion does all the time */
+	if (VARSIZE_ANY(va) == VARSIZE_ANY(vb) &&
+		memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0)
+		PG_RETURN_POINTER(va);
 	cr_view(va, &a);
 	cr_view(vb, &b);
 	if (cr_bytes_cmp(a.var[CRV_BATCH_ID].data, a.var[CRV_BATCH_ID].len, b.var[CRV_BATCH_ID].data, b.var[CRV_BATCH_ID].len) != 0 ||
