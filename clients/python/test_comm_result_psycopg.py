@@ -82,7 +82,7 @@ TODAY_API_LINES = [
     '"channel_manager_sid":"CA9f0e","created_at":"2026-08-01T10:00:00Z",'
     '"sent_at":"2026-08-01T10:00:01.250+02:00","attempt_count":1,"session_id":9001,'
     '"conversation_id":9002,"request_status":"COMPLETED","channel_manager_status":"DELIVERED",'
-    '"insights_status":"COMPLETED","insights":{"rating":"Good","summary":"Booked \u00e9 \ud83d\ude00",'
+    '"insights_status":"COMPLETED","insights":{"rating":"Good","summary":"Booked \\u00e9 \\ud83d\\ude00",'
     '"score":4.5,"exact":1.50,"calls":3},"line_type":"mobile",'
     '"enrichment":{"line_type":"mobile","carrier_name":"Verizon","mcc":"310","mnc":"012",'
     '"error_code":null,"ported":false,"history":[{"at":"2025","n":1.0}]}}',
@@ -727,7 +727,6 @@ class TestTodayShape(Base):
                                              "attempt_count", "session_id", "conversation_id",
                                              "channel_manager_status", "insights_status", "insights",
                                              "line_type", "enrichment"])
-                self.assertEqual(list(got), [k for k in crp.FIELDS + crp.SID_KEYS if k in got])
                 self.assertEqual(got["insights"], {"score": Decimal("4.5"), "rating": "Good"})
                 self.assertEqual(crp.dump_text(got), line)
                 self.assertEqual(crp.dump_binary(got), wire)
@@ -753,7 +752,7 @@ class TestTodayShape(Base):
                     for fin in "tb":
                         for out_binary in (False, True):
                             got = self.cursor(out_binary).execute(f"SELECT %{fin}", [CommResult(rec)]).fetchone()[0]
-                            self.assertEqual(got, rec)
+                            self.assertEqual(canonical(got), rec)
                             self.assertEqual(list(got), list(rec))
                             self.assertNotIn(other, got)
 
