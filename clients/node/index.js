@@ -504,6 +504,7 @@ function parseBinaryWith (data, o) {
   const conv = buf.readBigInt64BE(32)
   const flags2 = version === 2 ? buf.readUInt16BE(40) : 0
   if (flags & ~F_KNOWN) throw badBinary(`flags 0x${pad(flags.toString(16), 4)} have unknown bits set`)
+  if (version === 2 && !flags2) throw badBinary('version 2 data has no flags2 bit set; version 1 carries such a value')
   if (flags2 & ~G_KNOWN) throw badBinary(`flags2 0x${pad(flags2.toString(16), 4)} have unknown bits set`)
   if ((flags & F.STATUS) && status >= STATUSES.length) throw badBinary(`status code ${status} is out of range`)
   if (NEW_FIELDS.some(([, , bit, nul]) => (flags2 & bit) && (flags2 & nul))) {
@@ -613,7 +614,7 @@ function toCommResultBinary (obj) {
     }
   }
   if (has(obj, SID_KEYS[0]) && has(obj, SID_KEYS[1])) {
-    throw new CommResultInputError(`comm_result field "${SID_KEYS[1]}" is the same field as "${SID_KEYS[0]}": give only one of them`, '22P02')
+    throw new CommResultInputError(`comm_result field "${SID_KEYS[0]}" is given under both of its names: the object has both "${SID_KEYS[0]}" and "${SID_KEYS[1]}", which are one field`, '22P02')
   }
   for (const key of ['batch_id', 'reference_id', 'target', 'request_variables']) {
     const v = obj[key]

@@ -264,6 +264,8 @@ def load_binary(data: Buffer, encoding: str = "utf-8") -> Dict[str, Any]:
         _, flags, status, attempts, created, sent, session, conv, flags2 = _FIXED2.unpack_from(data)
     if flags & ~_F_KNOWN:
         raise _bad_binary(f"flags 0x{flags:04x} have unknown bits set")
+    if version == 2 and not flags2:
+        raise _bad_binary("version 2 data has no flags2 bit set; version 1 carries such a value")
     if flags2 & ~_G_KNOWN:
         raise _bad_binary(f"flags2 0x{flags2:04x} have unknown bits set")
     if flags & _F_STATUS and status >= len(STATUSES):
@@ -374,8 +376,8 @@ def dump_binary(value: Mapping[str, Any], encoding: str = "utf-8") -> bytes:
                 f'unknown comm_result field "{key}" (known: {", ".join(_KEYS)})')
     if SID_KEYS[0] in value and SID_KEYS[1] in value:
         raise e.InvalidTextRepresentation(
-            f'comm_result field "{SID_KEYS[1]}" is the same field as "{SID_KEYS[0]}": '
-            "give only one of them")
+            f'comm_result field "{SID_KEYS[0]}" is given under both of its names: the object has '
+            f'both "{SID_KEYS[0]}" and "{SID_KEYS[1]}", which are one field')
     for key in _REQUIRED:
         if value.get(key) is None:
             raise e.InvalidTextRepresentation(f'comm_result field "{key}" is missing')

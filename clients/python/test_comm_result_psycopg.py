@@ -760,7 +760,8 @@ class TestTodayShape(Base):
         rec = dict(RECORDS[0], channel_manager_sid="CA1")
         with self.assertRaises(psycopg.DataError) as text_cm:
             self.conn.execute("SELECT %t", [CommResult(rec)])
-        self.assertIn("channel_manager_sid", str(text_cm.exception))
+        self.assertIn('"call_manager_sid" is given under both of its names', str(text_cm.exception))
+        self.assertIn("channel_manager_sid", text_cm.exception.diag.message_detail)
         with self.assertRaises(psycopg.DataError) as bin_cm:
             crp.dump_binary(rec)
         self.assertEqual(bin_cm.exception.sqlstate, text_cm.exception.sqlstate)
@@ -879,6 +880,7 @@ class TestTodayShape(Base):
             ("truncated", wire[:-1], "runs past the end"),
             ("trailing byte", wire + b"}", "follow the end"),
             ("inside flags2", wire[:fixed + 1], "fixed-size"),
+            ("version 2 without a flags2 bit", wire[:fixed] + b"\0\0" + wire[fixed + 2:], "no flags2 bit"),
             ("a version 1 body under version 2", b"\x02" + self.server(RECORD_LINES[0])[1][1:], ""),
         ]
         for label, data, text in cases:
