@@ -8,10 +8,15 @@ export type CommStatus =
 /** Any JSON value, as request_variables holds them. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
+/** A value of insights: strings and numbers only (numbers as parseJson gives them). */
+export type InsightValue = string | number
+
 /**
  * A parsed comm_result: the API's JSON object. Fields that the value does not
  * have are absent (not undefined-valued), JSON nulls are null. `attempt_count`
- * is always present (absent in the input means 0).
+ * is always present (absent in the input means 0). The sid is under the key
+ * the value was given: `call_manager_sid` (April 2025) or
+ * `channel_manager_sid` (today), never both.
  *
  * T is the type of created_at/sent_at (string by default, Date with
  * `timestamps: 'date'`), I the type of session_id/conversation_id (number,
@@ -29,6 +34,12 @@ export interface CommResult<T = string, I = number | bigint> {
   attempt_count: number
   session_id?: I | null
   conversation_id?: I | null
+  channel_manager_sid?: string | null
+  channel_manager_status?: string | null
+  insights_status?: string | null
+  insights?: { [key: string]: InsightValue } | null
+  line_type?: string | null
+  enrichment?: { [key: string]: JsonValue } | null
 }
 
 /** What commResult() accepts: strings, Dates and bigints where the API has strings and integers. */
@@ -44,6 +55,13 @@ export interface CommResultInput {
   attempt_count?: number | null
   session_id?: number | bigint | string | null
   conversation_id?: number | bigint | string | null
+  /** today's name of call_manager_sid: give one of the two */
+  channel_manager_sid?: string | null
+  channel_manager_status?: string | null
+  insights_status?: string | null
+  insights?: { [key: string]: unknown } | null
+  line_type?: string | null
+  enrichment?: { [key: string]: unknown } | null
   [key: string]: unknown
 }
 
@@ -130,5 +148,37 @@ export function makeParsers(options?: ParseOptions): {
   comm_status_array(text: string): Array<CommStatus | null>
 }
 
-/** The field names in canonical order. */
+/**
+ * The binary form of a value, byte for byte what comm_result_send writes for
+ * it (version 1 for April fields with call_manager_sid, version 2 otherwise).
+ * Throws CommResultInputError for what the format cannot carry.
+ */
+export function toCommResultBinary(obj: CommResultInput): Buffer
+
+/** A query parameter sent in binary format, for `$1::comm_result` (not inside array parameters). */
+export function commResultBinary(obj: CommResultInput): { value: CommResultInput, toPostgres(): Buffer, toJSON(): CommResultInput }
+
+/** Parse the binary form (version 1 or 2), as comm_result_send(r) or binary COPY return it. */
+export function parseCommResultBinary(data: Uint8Array, options?: ParseOptions): CommResult<any, any>
+
+/** RFC 3339 text to microseconds since 2000-01-01 UTC, as the server reads it. */
+export function parseTimestamp(text: string, field?: string): bigint
+
+/** What toCommResultBinary refuses itself; `code` is the SQLSTATE the server gives the same mistake in text input. */
+export class CommResultInputError extends TypeError {
+  code: '22P02' | '22003' | '22007' | '22008'
+}
+
+/** Binary data that parseCommResultBinary cannot read (code '22P03', as the server's receive). */
+export class CommResultBinaryError extends TypeError {
+  code: '22P03'
+}
+
+/** The field names in canonical order (the sid as call_manager_sid). */
 export const FIELDS: readonly string[]
+
+/** The two keys of the sid: ['call_manager_sid', 'channel_manager_sid']. */
+export const SID_KEYS: readonly ['call_manager_sid', 'channel_manager_sid']
+
+/** The nine statuses, in code order. */
+export const STATUSES: readonly CommStatus[]
