@@ -1022,15 +1022,22 @@ class TestRegister(unittest.TestCase):
 
 
 class TestReadme(unittest.TestCase):
-    def test_readme_example(self) -> None:
+    def run_example(self, marker: str) -> None:
+        """Run the README's example after the marker; compare with the output shown."""
         with open(README, encoding="utf-8") as f:
-            block = f.read().split("<!-- example -->\n", 1)[1].split("<!-- /example -->", 1)[0]
+            block = f.read().split(f"<!-- {marker} -->\n", 1)[1].split("<!-- /example -->", 1)[0]
         code = block.split("```python\n", 1)[1].split("```\n", 1)[0]
         expected = block.split("```text\n", 1)[1].split("```\n", 1)[0]
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(compile(code, README, "exec"), {"__name__": "readme_example"})
         self.assertEqual(out.getvalue(), expected)
+
+    def test_readme_example(self) -> None:
+        self.run_example("example")
+
+    def test_readme_today_example(self) -> None:
+        self.run_example("example: today")
 
 
 def main() -> int:
