@@ -1,4 +1,5 @@
 // Types for pg-comm-result (node-postgres support for the comm_result extension).
+/// <reference types="node" />
 
 /** The nine statuses, in the extension's listing order. */
 export type CommStatus =
@@ -64,6 +65,9 @@ export interface CommResultInput {
   enrichment?: { [key: string]: unknown } | null
   [key: string]: unknown
 }
+
+/** What the writers take: an input object, or a parsed value written back as it is. */
+export type CommResultParam = CommResultInput | CommResult<any, any>
 
 export interface ParseOptions {
   /**
@@ -132,10 +136,10 @@ export function loadTypes(target: Queryable | object | string, options?: LoadTyp
 export function lookup(queryable: Queryable): Promise<CommResultInfo>
 
 /** A query parameter for `$1::comm_result` (or, inside an array, `$1::comm_result[]`). */
-export function commResult(obj: CommResultInput): { value: CommResultInput, toPostgres(): string, toJSON(): CommResultInput }
+export function commResult(obj: CommResultParam): { value: CommResultParam, toPostgres(): string, toJSON(): CommResultParam }
 
 /** The JSON text that commResult() sends. */
-export function toCommResultText(obj: CommResultInput): string
+export function toCommResultText(obj: CommResultParam): string
 
 /** Parse the canonical text of a comm_result (as `r::text` returns it). */
 export function parseCommResult(text: string, options?: ParseOptions): CommResult<any, any>
@@ -153,10 +157,10 @@ export function makeParsers(options?: ParseOptions): {
  * it (version 1 for April fields with call_manager_sid, version 2 otherwise).
  * Throws CommResultInputError for what the format cannot carry.
  */
-export function toCommResultBinary(obj: CommResultInput): Buffer
+export function toCommResultBinary(obj: CommResultParam): Buffer
 
 /** A query parameter sent in binary format, for `$1::comm_result` (not inside array parameters). */
-export function commResultBinary(obj: CommResultInput): { value: CommResultInput, toPostgres(): Buffer, toJSON(): CommResultInput }
+export function commResultBinary(obj: CommResultParam): { value: CommResultParam, toPostgres(): Buffer, toJSON(): CommResultParam }
 
 /** Parse the binary form (version 1 or 2), as comm_result_send(r) or binary COPY return it. */
 export function parseCommResultBinary(data: Uint8Array, options?: ParseOptions): CommResult<any, any>
