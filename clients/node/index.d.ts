@@ -1,4 +1,5 @@
 // Types for pg-comm-result (node-postgres support for the comm_result extension).
+/// <reference types="node" />
 
 /** The nine statuses, in the extension's listing order. */
 export type CommStatus =
@@ -8,10 +9,15 @@ export type CommStatus =
 /** Any JSON value, as request_variables holds them. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
 
+/** A value of insights: strings and numbers only (numbers as parseJson gives them). */
+export type InsightValue = string | number
+
 /**
  * A parsed comm_result: the API's JSON object. Fields that the value does not
  * have are absent (not undefined-valued), JSON nulls are null. `attempt_count`
- * is always present (absent in the input means 0).
+ * is always present (absent in the input means 0). The sid is under the key
+ * the value was given: `call_manager_sid` (April 2025) or
+ * `channel_manager_sid` (today), never both.
  *
  * T is the type of created_at/sent_at (string by default, Date with
  * `timestamps: 'date'`), I the type of session_id/conversation_id (number,
@@ -29,6 +35,12 @@ export interface CommResult<T = string, I = number | bigint> {
   attempt_count: number
   session_id?: I | null
   conversation_id?: I | null
+  channel_manager_sid?: string | null
+  channel_manager_status?: string | null
+  insights_status?: string | null
+  insights?: { [key: string]: InsightValue } | null
+  line_type?: string | null
+  enrichment?: { [key: string]: JsonValue } | null
 }
 
 /** What commResult() accepts: strings, Dates and bigints where the API has strings and integers. */
@@ -44,8 +56,18 @@ export interface CommResultInput {
   attempt_count?: number | null
   session_id?: number | bigint | string | null
   conversation_id?: number | bigint | string | null
+  /** today's name of call_manager_sid: give one of the two */
+  channel_manager_sid?: string | null
+  channel_manager_status?: string | null
+  insights_status?: string | null
+  insights?: { [key: string]: unknown } | null
+  line_type?: string | null
+  enrichment?: { [key: string]: unknown } | null
   [key: string]: unknown
 }
+
+/** What the writers take: an input object, or a parsed value written back as it is. */
+export type CommResultParam = CommResultInput | CommResult<any, any>
 
 export interface ParseOptions {
   /**
@@ -114,10 +136,10 @@ export function loadTypes(target: Queryable | object | string, options?: LoadTyp
 export function lookup(queryable: Queryable): Promise<CommResultInfo>
 
 /** A query parameter for `$1::comm_result` (or, inside an array, `$1::comm_result[]`). */
-export function commResult(obj: CommResultInput): { value: CommResultInput, toPostgres(): string, toJSON(): CommResultInput }
+export function commResult(obj: CommResultParam): { value: CommResultParam, toPostgres(): string, toJSON(): CommResultParam }
 
 /** The JSON text that commResult() sends. */
-export function toCommResultText(obj: CommResultInput): string
+export function toCommResultText(obj: CommResultParam): string
 
 /** Parse the canonical text of a comm_result (as `r::text` returns it). */
 export function parseCommResult(text: string, options?: ParseOptions): CommResult<any, any>
@@ -130,5 +152,37 @@ export function makeParsers(options?: ParseOptions): {
   comm_status_array(text: string): Array<CommStatus | null>
 }
 
-/** The field names in canonical order. */
+/**
+ * The binary form of a value, byte for byte what comm_result_send writes for
+ * it (version 1 for April fields with call_manager_sid, version 2 otherwise).
+ * Throws CommResultInputError for what the format cannot carry.
+ */
+export function toCommResultBinary(obj: CommResultParam): Buffer
+
+/** A query parameter sent in binary format, for `$1::comm_result` (not inside array parameters). */
+export function commResultBinary(obj: CommResultParam): { value: CommResultParam, toPostgres(): Buffer, toJSON(): CommResultParam }
+
+/** Parse the binary form (version 1 or 2), as comm_result_send(r) or binary COPY return it. */
+export function parseCommResultBinary(data: Uint8Array, options?: ParseOptions): CommResult<any, any>
+
+/** RFC 3339 text to microseconds since 2000-01-01 UTC, as the server reads it. */
+export function parseTimestamp(text: string, field?: string): bigint
+
+/** What toCommResultBinary refuses itself; `code` is the SQLSTATE the server gives the same mistake in text input. */
+export class CommResultInputError extends TypeError {
+  code: '22P02' | '22003' | '22007' | '22008'
+}
+
+/** Binary data that parseCommResultBinary cannot read (code '22P03', as the server's receive). */
+export class CommResultBinaryError extends TypeError {
+  code: '22P03'
+}
+
+/** The field names in canonical order (the sid as call_manager_sid). */
 export const FIELDS: readonly string[]
+
+/** The two keys of the sid: ['call_manager_sid', 'channel_manager_sid']. */
+export const SID_KEYS: readonly ['call_manager_sid', 'channel_manager_sid']
+
+/** The nine statuses, in code order. */
+export const STATUSES: readonly CommStatus[]

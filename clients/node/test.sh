@@ -3,8 +3,8 @@
 # PostgreSQL cluster with the installed comm_result extension. It does not
 # build or install the extension (test/run.sh does). Installs node and npm
 # with apt only when node is missing, runs "npm ci" only when node_modules is
-# missing. The last line is "node client: N passed, M failed"; the exit
-# status is non-zero on any failure.
+# missing or older than package-lock.json. The last line is "node client: N
+# passed, M failed"; the exit status is non-zero on any failure.
 set -euo pipefail
 
 NODE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -17,7 +17,10 @@ if ! command -v node >/dev/null; then
 	cr_log "installing nodejs and npm"
 	cr_apt_install nodejs npm
 fi
-if [ ! -d "$NODE_DIR/node_modules" ]; then
+# npm writes node_modules/.package-lock.json when it installs: older than
+# package-lock.json means a dependency was added or changed since.
+if [ ! -d "$NODE_DIR/node_modules" ] ||
+	[ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then
 	if ! command -v npm >/dev/null; then
 		cr_log "installing npm"
 		cr_apt_install npm

@@ -6,10 +6,12 @@
     conn.execute("INSERT INTO results (r) VALUES (%s)", [crp.CommResult(record)])
 
 comm_result values load as plain dicts shaped like the API's JSON (the keys
-of the canonical text output; absent fields absent, JSON nulls None),
-created_at and sent_at as aware UTC datetimes, request_variables as a dict
-whose non-integer numbers are Decimal (so "1.50" comes back as written).
-comm_status values load as str.  Text and binary formats are both handled.
+of the canonical text output; absent fields absent, JSON nulls None; the
+sid under the name the value was given, call_manager_sid or
+channel_manager_sid), created_at and sent_at as aware UTC datetimes,
+request_variables, insights and enrichment as dicts whose non-integer
+numbers are Decimal (so "1.50" comes back as written).  comm_status values
+load as str.  Text and binary formats (versions 1 and 2) are both handled.
 
 Dumping: wrap a dict in CommResult (plain dicts stay json/jsonb unless
 register(..., dump_dicts=True)) and a status in CommStatus.  A problem the
@@ -38,21 +40,28 @@ from psycopg.types import TypeInfo
 
 __all__ = [
     "CommResult", "CommStatus", "CommResultTypes", "ExtensionNotInstalled",
-    "FIELDS", "STATUSES", "register", "fetch_types",
+    "FIELDS", "SID_KEYS", "STATUSES", "register", "fetch_types",
     "load_text", "load_binary", "dump_text", "dump_binary", "parse_timestamp",
 ]
 
+# The April 2025 fields, then today's (release 1.2), in canonical order.
 FIELDS = ("batch_id", "reference_id", "target", "request_variables",
           "request_status", "call_manager_sid", "created_at", "sent_at",
-          "attempt_count", "session_id", "conversation_id")
+          "attempt_count", "session_id", "conversation_id",
+          "channel_manager_status", "insights_status", "insights", "line_type",
+          "enrichment")
+# One field, two keys: the April name and today's; a value remembers which.
+SID_KEYS = ("call_manager_sid", "channel_manager_sid")
+_KEYS = FIELDS + SID_KEYS[1:]
 _REQUIRED = FIELDS[:4]
 # The code of a status is its index (README: "0 to 8 in the listing order").
 STATUSES = ("PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "COMPLETED",
             "FAILED", "CANCELED", "INVALID", "SKIPPED")
 _STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
 
-# Binary format v1 (README "Binary format", src/cr_binary.c).
-_WIRE_VERSION = 1
+# Binary format (README "Binary format", src/cr_binary.c): version 1 for a
+# value of April fields with the April sid key, version 2 for the others.
+_WIRE_VERSIONS = (1, 2)
 _F_STATUS, _F_CREATED = 0x0001, 0x0004
 _F_SENT, _F_SENT_NULL = 0x0008, 0x0010
 _F_SID, _F_SID_NULL = 0x0020, 0x0040
@@ -61,6 +70,17 @@ _F_CONV, _F_CONV_NULL = 0x0200, 0x0400
 _F_KNOWN = 0x07FF & ~0x0002        # 0x0002 exists only in the stored form
 # version, flags, status, attempt_count, created_at, sent_at, session, conv
 _FIXED = struct.Struct("!BHBiqqqq")
+# Version 2 adds flags2 after them.
+_FIXED2 = struct.Struct("!BHBiqqqqH")
+_G_CHANNEL_SID = 0x0001            # the sid is spelled channel_manager_sid
+# Today's nullable fields, in wire (and canonical) order: key, JSON kind,
+# flags2 bit when present, bit when null.
+_NEW_FIELDS = (("channel_manager_status", str, 0x0002, 0x0004),
+               ("insights_status", str, 0x0008, 0x0010),
+               ("insights", Mapping, 0x0020, 0x0040),
+               ("line_type", str, 0x0080, 0x0100),
+               ("enrichment", Mapping, 0x0200, 0x0400))
+_G_KNOWN = 0x07FF
 _LEN = struct.Struct("!i")
 _INT32_MAX, _INT64_MAX = 2**31 - 1, 2**63 - 1
 
@@ -218,30 +238,60 @@ def _bad_binary(detail: str) -> e.InvalidBinaryRepresentation:
     return e.InvalidBinaryRepresentation(f"invalid binary data for type comm_result: {detail}")
 
 
+def _json_object(text: str, field: str) -> Dict[str, Any]:
+    value = json.loads(text, parse_float=Decimal)
+    if not isinstance(value, dict):
+        raise _bad_binary(f"{field} is not a JSON object")
+    return value
+
+
 def load_binary(data: Buffer, encoding: str = "utf-8") -> Dict[str, Any]:
-    """Binary format v1 (what comm_result_send returns) -> dict."""
+    """Binary format v1 or v2 (what comm_result_send returns) -> dict."""
     data = bytes(data)
     if not data:
         raise _bad_binary("the data is empty")
-    if data[0] != _WIRE_VERSION:
-        raise _bad_binary(f"binary format version {data[0]} is not supported; "
-                          f"this client reads version {_WIRE_VERSION}")
-    if len(data) < _FIXED.size:
+    version = data[0]
+    if version not in _WIRE_VERSIONS:
+        raise _bad_binary(f"binary format version {version} is not supported; "
+                          f"this client reads versions 1 and 2")
+    fixed = _FIXED if version == 1 else _FIXED2
+    if len(data) < fixed.size:
         raise _bad_binary("the data ends inside the fixed-size fields")
-    _, flags, status, attempts, created, sent, session, conv = _FIXED.unpack_from(data)
+    flags2 = 0
+    if version == 1:
+        _, flags, status, attempts, created, sent, session, conv = _FIXED.unpack_from(data)
+    else:
+        _, flags, status, attempts, created, sent, session, conv, flags2 = _FIXED2.unpack_from(data)
     if flags & ~_F_KNOWN:
         raise _bad_binary(f"flags 0x{flags:04x} have unknown bits set")
+    if version == 2 and not flags2:
+        raise _bad_binary("version 2 data has no flags2 bit set; version 1 carries such a value")
+    if flags2 & ~_G_KNOWN:
+        raise _bad_binary(f"flags2 0x{flags2:04x} have unknown bits set")
     if flags & _F_STATUS and status >= len(STATUSES):
         raise _bad_binary(f"status code {status} is out of range")
-    pos = _FIXED.size
-    strings = []
-    for name in ("batch_id", "reference_id", "target", "call_manager_sid",
-                 "request_variables"):
+    if any(flags2 & bit and flags2 & null for _, _, bit, null in _NEW_FIELDS):
+        raise _bad_binary(f"flags2 0x{flags2:04x} mark a field both present and null")
+    if flags2 & _G_CHANNEL_SID and not flags & (_F_SID | _F_SID_NULL):
+        raise _bad_binary("flags2 spell a call_manager_sid that the value does not have")
+    # The strings; the optional ones (length -1 unless a string) with
+    # whether their flag says they are there.
+    names = ["batch_id", "reference_id", "target", "call_manager_sid", "request_variables"]
+    optional = {"call_manager_sid": bool(flags & _F_SID)}
+    if version == 2:
+        for key, _, bit, _ in _NEW_FIELDS:
+            names.append(key)
+            optional[key] = bool(flags2 & bit)
+    pos = fixed.size
+    strings: list = []
+    for name in names:
         if len(data) - pos < 4:
             raise _bad_binary(f"the data ends before the length of {name}")
         (n,) = _LEN.unpack_from(data, pos)
         pos += 4
-        if n == -1 and name == "call_manager_sid":
+        if name in optional and (n == -1) == optional[name]:
+            raise _bad_binary(f"{name} disagrees with its flag")
+        if n == -1 and name in optional:
             strings.append(None)
             continue
         if n < 0 or n > len(data) - pos:
@@ -254,11 +304,11 @@ def load_binary(data: Buffer, encoding: str = "utf-8") -> Dict[str, Any]:
     # Build the dict in the canonical output's key order.
     r: Dict[str, Any] = {"batch_id": strings[0], "reference_id": strings[1],
                          "target": strings[2],
-                         "request_variables": json.loads(strings[4], parse_float=Decimal)}
+                         "request_variables": _json_object(strings[4], "request_variables")}
     if flags & _F_STATUS:
         r["request_status"] = STATUSES[status]
     if flags & (_F_SID | _F_SID_NULL):
-        r["call_manager_sid"] = strings[3]
+        r[SID_KEYS[1] if flags2 & _G_CHANNEL_SID else SID_KEYS[0]] = strings[3]
     if flags & _F_CREATED:
         r["created_at"] = _from_usec(created, "created_at")
     if flags & (_F_SENT | _F_SENT_NULL):
@@ -268,6 +318,10 @@ def load_binary(data: Buffer, encoding: str = "utf-8") -> Dict[str, Any]:
         r["session_id"] = session if flags & _F_SESSION else None
     if flags & (_F_CONV | _F_CONV_NULL):
         r["conversation_id"] = conv if flags & _F_CONV else None
+    for (key, kind, bit, null), text in zip(_NEW_FIELDS, strings[5:]):
+        if flags2 & (bit | null):
+            r[key] = None if text is None else (
+                text if kind is str else _json_object(text, key))
     return r
 
 
@@ -307,16 +361,23 @@ def _string(s: str, encoding: str, field: str) -> bytes:
 
 
 def dump_binary(value: Mapping[str, Any], encoding: str = "utf-8") -> bytes:
-    """dict -> binary format v1, as comm_result_recv reads it.
+    """dict -> binary format, as comm_result_recv reads it and as
+    comm_result_send writes it: version 1 for a value of April fields with
+    the call_manager_sid key, version 2 when it has channel_manager_sid or
+    any of today's fields (present or null).
 
     The wire format has no room for unknown keys, missing required fields or
     values of the wrong type, so those are refused here; every other rule is
     left to the server, which checks the value as for text input.
     """
     for key in value:
-        if key not in FIELDS:
+        if key not in _KEYS:
             raise e.InvalidTextRepresentation(
-                f'unknown comm_result field "{key}" (known: {", ".join(FIELDS)})')
+                f'unknown comm_result field "{key}" (known: {", ".join(_KEYS)})')
+    if SID_KEYS[0] in value and SID_KEYS[1] in value:
+        raise e.InvalidTextRepresentation(
+            f'comm_result field "{SID_KEYS[0]}" is given under both of its names: the object has '
+            f'both "{SID_KEYS[0]}" and "{SID_KEYS[1]}", which are one field')
     for key in _REQUIRED:
         if value.get(key) is None:
             raise e.InvalidTextRepresentation(f'comm_result field "{key}" is missing')
@@ -324,7 +385,7 @@ def dump_binary(value: Mapping[str, Any], encoding: str = "utf-8") -> bytes:
             what = "an object" if key == "request_variables" else "a string"
             raise e.InvalidTextRepresentation(f'comm_result field "{key}" must be {what}')
 
-    flags = status = attempts = created = sent = session = conv = 0
+    flags = flags2 = status = attempts = created = sent = session = conv = 0
     # request_status, created_at and attempt_count are not nullable: null is absent.
     if value.get("request_status") is not None:
         if not isinstance(value["request_status"], str) or value["request_status"] not in _STATUS_CODE:
@@ -353,23 +414,43 @@ def dump_binary(value: Mapping[str, Any], encoding: str = "utf-8") -> bytes:
         session = _int_field(value, "session_id", _INT64_MAX)
     if flags & _F_CONV:
         conv = _int_field(value, "conversation_id", _INT64_MAX)
-    sid = value.get("call_manager_sid")
-    if "call_manager_sid" in value:
+    sid_key = SID_KEYS[1] if SID_KEYS[1] in value else SID_KEYS[0]
+    sid = value.get(sid_key)
+    if sid_key in value:
         if sid is not None and not isinstance(sid, str):
             raise e.InvalidTextRepresentation(
-                'comm_result field "call_manager_sid" must be a string or null')
+                f'comm_result field "{sid_key}" must be a string or null')
         flags |= _F_SID_NULL if sid is None else _F_SID
+        if sid_key == SID_KEYS[1]:
+            flags2 |= _G_CHANNEL_SID
 
     ascii_only = codecs.lookup(encoding).name != "utf-8"
+    tail = []
+    for key, kind, bit, null in _NEW_FIELDS:
+        v = value.get(key)
+        if v is None:
+            flags2 |= null if key in value else 0
+            tail.append(_LEN.pack(-1))
+            continue
+        if not isinstance(v, kind):
+            what = "a string" if kind is str else "an object"
+            raise e.InvalidTextRepresentation(f'comm_result field "{key}" must be {what} or null')
+        flags2 |= bit
+        text = v if kind is str else _json(v, ascii_only, f'comm_result field "{key}"')
+        tail.append(_string(text, encoding, key))
+
     variables = _json(value["request_variables"], ascii_only,
                       'comm_result field "request_variables"')
+    head = (_FIXED.pack(1, flags, status, attempts, created, sent, session, conv) if not flags2
+            else _FIXED2.pack(2, flags, status, attempts, created, sent, session, conv, flags2))
     return b"".join((
-        _FIXED.pack(_WIRE_VERSION, flags, status, attempts, created, sent, session, conv),
+        head,
         _string(value["batch_id"], encoding, "batch_id"),
         _string(value["reference_id"], encoding, "reference_id"),
         _string(value["target"], encoding, "target"),
-        _string(sid, encoding, "call_manager_sid") if flags & _F_SID else _LEN.pack(-1),
+        _string(sid, encoding, sid_key) if flags & _F_SID else _LEN.pack(-1),
         _string(variables, encoding, "request_variables"),
+        *(tail if flags2 else ()),
     ))
 
 

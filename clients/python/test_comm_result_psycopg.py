@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -71,6 +72,51 @@ RECORD_LINES = [
 # Parsed as an SDK would, but keeping exact decimals ("1.50") as Decimal.
 RECORDS = [json.loads(line, parse_float=Decimal) for line in RECORD_LINES]
 NULLABLE = ("call_manager_sid", "sent_at", "session_id", "conversation_id")
+
+# Today's shape (SDKs 1.0.x): records of GET .../batches/{batch_id}/results,
+# without batch_id (it is in the URL), in the API's key order.
+TODAY_BATCH = "20260801.3"
+TODAY_API_LINES = [
+    # every field, the sid under today's name
+    '{"reference_id":"A-1","target":"+15125551234","request_variables":{"first_name":"Ana"},'
+    '"channel_manager_sid":"CA9f0e","created_at":"2026-08-01T10:00:00Z",'
+    '"sent_at":"2026-08-01T10:00:01.250+02:00","attempt_count":1,"session_id":9001,'
+    '"conversation_id":9002,"request_status":"COMPLETED","channel_manager_status":"DELIVERED",'
+    '"insights_status":"COMPLETED","insights":{"rating":"Good","summary":"Booked \\u00e9 \\ud83d\\ude00",'
+    '"score":4.5,"exact":1.50,"calls":3},"line_type":"mobile",'
+    '"enrichment":{"line_type":"mobile","carrier_name":"Verizon","mcc":"310","mnc":"012",'
+    '"error_code":null,"ported":false,"history":[{"at":"2025","n":1.0}]}}',
+    # every nullable field null, as the SDKs write it
+    '{"reference_id":"A-2","target":"+15125551235","request_variables":{},'
+    '"channel_manager_sid":null,"created_at":"2026-08-01T10:00:00Z","sent_at":null,'
+    '"attempt_count":0,"session_id":null,"conversation_id":null,"request_status":"PENDING",'
+    '"channel_manager_status":null,"insights_status":null,"insights":null,"line_type":null,'
+    '"enrichment":null}',
+    # only some of today's fields; a status outside the documented 41; an
+    # e-mail target from an older batch; the empty objects the SDKs show
+    '{"reference_id":"A-3","target":"ana@example.com","request_variables":{"k":"v"},'
+    '"attempt_count":2,"request_status":"FAILED","channel_manager_status":"SOMETHING_NEW",'
+    '"insights":{},"enrichment":{}}',
+    # today's fields with the April sid spelling
+    '{"reference_id":"A-4","target":"5550100","request_variables":{},'
+    '"call_manager_sid":"LM1","line_type":"voip"}',
+]
+TODAY_API_RECORDS = [json.loads(line, parse_float=Decimal) for line in TODAY_API_LINES]
+# The same records as whole values: batch_id first, as the type's input takes them.
+TODAY_RECORDS = [dict({"batch_id": TODAY_BATCH}, **rec) for rec in TODAY_API_RECORDS]
+TODAY_LINES = ['{"batch_id":"%s",' % TODAY_BATCH + line[1:] for line in TODAY_API_LINES]
+# sha256 of comm_result_send() of each of RECORD_LINES on comm_result 1.1
+# (recorded from that release): the April binary form must not change.
+V11_SEND_SHA256 = [
+    "4823b07d4770e3081bd614e4cc9d1ea702557e86f700b1ea0c6669f8d42c720f",
+    "3aff093f396583bc37a8941e987beab24697348a6d28f1f7adbb08b20ab9873b",
+    "5f030ec3d1f1626eca06d6e6a3a18f1e55c6ee11c74c2b19473ed9e8b865ed32",
+    "130a4d3840c46668c1ad5a7b5b57167dcb38c79573c944aeeace6314e301b7a3",
+    "ba04eb551fe69009b81c81c30b95a425db701ec9408ee1afefb08b6eba1eac2d",
+    "1246c285d04ebb97b0374bbba2d3126fce842b8c319ecb6206db14176277922e",
+]
+NEW_NULLABLE = ("channel_manager_sid", "channel_manager_status", "insights_status",
+                "insights", "line_type", "enrichment")
 
 
 def connect(dbname: str | None = None, **kwargs: Any) -> "psycopg.Connection[Any]":
@@ -354,7 +400,7 @@ class TestCopy(Base):
         self.conn.execute("CREATE TEMP TABLE src (id int PRIMARY KEY, line text)")
         self.conn.execute("CREATE TEMP TABLE t (id int PRIMARY KEY, r comm_result, s comm_status)")
         with self.conn.cursor() as cur:
-            cur.executemany("INSERT INTO src VALUES (%s, %s)", list(enumerate(self.lines + RECORD_LINES)))
+            cur.executemany("INSERT INTO src VALUES (%s, %s)", list(enumerate(self.lines + RECORD_LINES + TODAY_LINES)))
         self.expected = self.conn.execute("SELECT id, line::comm_result, request_status(line::comm_result) "
                                           "FROM src ORDER BY id").fetchall()
 
@@ -370,7 +416,7 @@ class TestCopy(Base):
                 with self.conn.cursor() as cur:
                     with cur.copy(f"COPY t (id, r, s) FROM STDIN (FORMAT {fmt})") as copy:
                         copy.set_types(["int4", "comm_result", "comm_status"])
-                        for i, line in enumerate(self.lines + RECORD_LINES):
+                        for i, line in enumerate(self.lines + RECORD_LINES + TODAY_LINES):
                             rec = json.loads(line, parse_float=Decimal)
                             status = rec.get("request_status")
                             if fmt == "TEXT":
@@ -410,7 +456,7 @@ class TestCopy(Base):
 
 class TestExecutemany(Base):
     def test_executemany_both_formats(self) -> None:
-        lines = valid_jsonl_lines(self.conn) + RECORD_LINES
+        lines = valid_jsonl_lines(self.conn) + RECORD_LINES + TODAY_LINES
         self.conn.execute("CREATE TEMP TABLE t (id int, r comm_result)")
         for fin in "tb":
             with self.subTest(dump=fin):
@@ -441,6 +487,7 @@ class TestExecutemany(Base):
             self.assertEqual(r["sent_at"], datetime(2025, 1, 17, 9, 0, 0, 7, UTC))
 
 
+ABSENT = object()      # a change that removes the key
 # (record change, SQLSTATE through text input, SQLSTATE through binary input)
 BAD_VALUES = [
     ("missing target", {"target": None}, "22P02", "22P02"),
@@ -462,6 +509,26 @@ BAD_VALUES = [
     ("NUL in a variable", {"request_variables": {"a": "x\u0000y"}}, "22P05", "22P05"),
     ("NUL in batch_id", {"batch_id": "a\u0000b"}, "22P05", "22P03"),
     ("naive datetime", {"created_at": datetime(2024, 1, 1)}, "22007", "22007"),
+    # today's fields
+    ("both sid spellings", {"channel_manager_sid": "CA1"}, "22P02", "22P02"),
+    ("channel_manager_sid a number", {"call_manager_sid": ABSENT, "channel_manager_sid": 5}, "22P02", "22P02"),
+    ("blank channel_manager_sid", {"call_manager_sid": ABSENT, "channel_manager_sid": " "}, "22023", "22023"),
+    ("channel_manager_status a number", {"channel_manager_status": 5}, "22P02", "22P02"),
+    ("blank channel_manager_status", {"channel_manager_status": ""}, "22023", "22023"),
+    ("blank insights_status", {"insights_status": "\t"}, "22023", "22023"),
+    ("insights_status an object", {"insights_status": {}}, "22P02", "22P02"),
+    ("insights not an object", {"insights": ["a"]}, "22P02", "22P02"),
+    ("insights a string", {"insights": "{}"}, "22P02", "22P02"),
+    ("a boolean in insights", {"insights": {"ok": True}}, "22P02", "22P02"),
+    ("a null in insights", {"insights": {"score": None}}, "22P02", "22P02"),
+    ("nested insights", {"insights": {"a": {"b": 1}}}, "22P02", "22P02"),
+    ("an array in insights", {"insights": {"a": [1]}}, "22P02", "22P02"),
+    ("blank line_type", {"line_type": " \u00a0"}, "22023", "22023"),
+    ("line_type a boolean", {"line_type": False}, "22P02", "22P02"),
+    ("enrichment an array", {"enrichment": [{}]}, "22P02", "22P02"),
+    ("enrichment a number", {"enrichment": 1}, "22P02", "22P02"),
+    ("NUL in line_type", {"line_type": "a\u0000"}, "22P05", "22P03"),
+    ("NUL in enrichment", {"enrichment": {"a": "\u0000"}}, "22P05", "22P05"),
 ]
 
 
@@ -469,7 +536,7 @@ class TestErrors(Base):
     def test_bad_values_both_formats(self) -> None:
         for label, change, text_state, binary_state in BAD_VALUES:
             rec = dict(RECORDS[0], **change)
-            rec = {k: v for k, v in rec.items() if not (k == "target" and v is None)}
+            rec = {k: v for k, v in rec.items() if not (k == "target" and v is None) and v is not ABSENT}
             for fin, state in (("t", text_state), ("b", binary_state)):
                 with self.subTest(label, dump=fin):
                     with self.assertRaises(psycopg.DataError) as cm:
@@ -549,7 +616,7 @@ class TestErrors(Base):
         self.assertEqual(self.conn.execute("SELECT %b::text = %s::text::comm_result::text",
                                            [Raw(good), RECORD_LINES[0]]).fetchone()[0], True)
         cases = [
-            ("version 2", b"\x02" + good[1:], "22P03", "format version 2 is not supported"),
+            ("version 3", b"\x03" + good[1:], "22P03", "format version 3 is not supported"),
             ("version 0", b"\x00" + good[1:], "22P03", "format version 0 is not supported"),
             ("trailing byte", good + b"\x00", "22P03", "follow the end"),
             ("truncated", good[:-1], "22P03", "runs past the end"),
@@ -565,7 +632,7 @@ class TestErrors(Base):
     def test_client_rejects_unknown_binary_version(self) -> None:
         wire = self.conn.execute("SELECT comm_result_send(%s::text::comm_result)", [RECORD_LINES[3]]).fetchone()[0]
         self.assertEqual(crp.load_binary(wire)["target"], "用户@例子.广告")
-        for data, text in ((b"\x02" + wire[1:], "version 2 is not supported"),
+        for data, text in ((b"\x03" + wire[1:], "version 3 is not supported"),
                            (wire[:-1], "runs past the end"), (wire + b"!", "follow the end"),
                            (b"", "empty"), (wire[:20], "fixed-size")):
             with self.subTest(text):
@@ -573,21 +640,21 @@ class TestErrors(Base):
                     crp.load_binary(data)
                 self.assertIn(text, str(cm.exception))
 
-        # The same through psycopg, as if the server sent a version 2 value.
-        class Version2Loader(Loader):
+        # The same through psycopg, as if the server sent a version 3 value.
+        class Version3Loader(Loader):
             format = Format.BINARY
 
             def load(self, data: Any) -> Dict[str, Any]:
                 return crp.load_binary(data)
 
         cur = self.conn.cursor(binary=True)
-        cur.adapters.register_loader("bytea", Version2Loader)
+        cur.adapters.register_loader("bytea", Version3Loader)
         self.assertEqual(cur.execute("SELECT comm_result_send(%s::text::comm_result)",
                                      [RECORD_LINES[0]]).fetchone()[0]["reference_id"], "12345")
         with self.assertRaises(e.InvalidBinaryRepresentation) as cm:
-            cur.execute("SELECT overlay(comm_result_send(%s::text::comm_result) PLACING '\\x02'::bytea FROM 1)",
+            cur.execute("SELECT overlay(comm_result_send(%s::text::comm_result) PLACING '\\x03'::bytea FROM 1)",
                         [RECORD_LINES[0]]).fetchone()
-        self.assertIn("version 2", str(cm.exception))
+        self.assertIn("version 3", str(cm.exception))
 
     def test_year_zero_cannot_load(self) -> None:
         rec = dict(RECORDS[1], created_at="0000-06-01T00:00:00Z")
@@ -598,6 +665,258 @@ class TestErrors(Base):
                 with self.assertRaises(e.DatetimeFieldOverflow) as cm:
                     self.cursor(out_binary).execute("SELECT %b", [CommResult(rec)]).fetchone()
                 self.assertIn("created_at", str(cm.exception))
+
+
+class TestTodayShape(Base):
+    """Today's API shape (1.2): the new fields, both sid spellings, binary v2."""
+
+    def server(self, line: str) -> Any:
+        """The server's canonical text and binary form of a JSON text."""
+        return self.conn.execute("SELECT x::text, comm_result_send(x) FROM (SELECT %s::text::comm_result x) s",
+                                 [line]).fetchone()
+
+    def check_loaded(self, rec: Dict[str, Any], got: Dict[str, Any], canon_text: str, wire: bytes) -> None:
+        canon = json.loads(canon_text, parse_float=Decimal)
+        self.assertEqual(list(got), list(canon))
+        self.assertEqual(canonical(got), canon)
+        for field in NULLABLE + NEW_NULLABLE:
+            if field not in rec:
+                self.assertNotIn(field, got)
+            elif rec[field] is None:
+                self.assertIn(field, got)
+                self.assertIsNone(got[field])
+        for field in ("insights", "enrichment"):
+            if rec.get(field) is not None:
+                self.assertIs(type(got[field]), dict)
+        # The module writes it back exactly as the server does, in both formats.
+        self.assertEqual(crp.dump_text(got), canon_text)
+        self.assertEqual(crp.dump_binary(got), wire)
+
+    def test_records_all_format_pairs(self) -> None:
+        for line, rec in zip(TODAY_LINES, TODAY_RECORDS):
+            canon_text, wire = self.server(line)
+            # Each has one of today's fields or today's sid name: version 2.
+            self.assertEqual(wire[0], 2)
+            for fin in "tb":
+                for out_binary in (False, True):
+                    with self.subTest(ref=rec["reference_id"], dump=fin, load_binary=out_binary):
+                        cur = self.cursor(out_binary)
+                        got, same = cur.execute(f"SELECT %{fin}, %{fin} = %s::text::comm_result",
+                                                [CommResult(rec), CommResult(rec), line]).fetchone()
+                        self.assertTrue(same)
+                        self.check_loaded(rec, got, canon_text, wire)
+                        again = cur.execute("SELECT %t = %s::text::comm_result AND %b = %s::text::comm_result",
+                                            [CommResult(got), line, CommResult(got), line]).fetchone()[0]
+                        self.assertTrue(again)
+
+    def test_canonical_order_of_spec_example(self) -> None:
+        # The one-line example of the 1.2 spec: keys in canonical order, the
+        # sid under its name in the April position, today's fields last.
+        line = ('{"batch_id":"b1","reference_id":"r1","target":"+15125551234","request_variables":{"first_name":"Ana"},'
+                '"request_status":"COMPLETED","channel_manager_sid":"CA123","created_at":"2026-08-01T10:00:00Z",'
+                '"sent_at":null,"attempt_count":1,"session_id":null,"conversation_id":null,'
+                '"channel_manager_status":"DELIVERED","insights_status":"COMPLETED",'
+                '"insights":{"score":4.5,"rating":"Good"},"line_type":"mobile","enrichment":{"mcc":"310"}}')
+        canon_text, wire = self.server(line)
+        self.assertEqual(canon_text, line)
+        for out_binary in (False, True):
+            with self.subTest(load_binary=out_binary):
+                got = self.cursor(out_binary).execute("SELECT %s::text::comm_result", [line]).fetchone()[0]
+                self.assertEqual(list(got), ["batch_id", "reference_id", "target", "request_variables",
+                                             "request_status", "channel_manager_sid", "created_at", "sent_at",
+                                             "attempt_count", "session_id", "conversation_id",
+                                             "channel_manager_status", "insights_status", "insights",
+                                             "line_type", "enrichment"])
+                self.assertEqual(got["insights"], {"score": Decimal("4.5"), "rating": "Good"})
+                self.assertEqual(crp.dump_text(got), line)
+                self.assertEqual(crp.dump_binary(got), wire)
+
+    def test_sid_spelling_is_remembered(self) -> None:
+        april = RECORDS[0]
+        today = {("channel_manager_sid" if k == "call_manager_sid" else k): v for k, v in april.items()}
+        for value in (april["call_manager_sid"], None):
+            for rec, key, other, version in ((dict(april, call_manager_sid=value), "call_manager_sid",
+                                              "channel_manager_sid", 1),
+                                             (dict(today, channel_manager_sid=value), "channel_manager_sid",
+                                              "call_manager_sid", 2)):
+                with self.subTest(key=key, value=value):
+                    text, wire, sid, alias = self.conn.execute(
+                        "SELECT x::text, comm_result_send(x), call_manager_sid(x), channel_manager_sid(x) "
+                        "FROM (SELECT %s::comm_result x) s", [CommResult(rec)]).fetchone()
+                    self.assertEqual((sid, alias), (value, value))
+                    self.assertIn(f'"{key}":', text)
+                    self.assertNotIn(f'"{other}"', text)
+                    # Version 1 for the April spelling of an April value, 2 for today's.
+                    self.assertEqual(wire[0], version)
+                    self.assertEqual(crp.dump_binary(rec), wire)
+                    for fin in "tb":
+                        for out_binary in (False, True):
+                            got = self.cursor(out_binary).execute(f"SELECT %{fin}", [CommResult(rec)]).fetchone()[0]
+                            self.assertEqual(canonical(got), rec)
+                            self.assertEqual(list(got), list(rec))
+                            self.assertNotIn(other, got)
+
+    def test_both_sid_spellings_refused(self) -> None:
+        rec = dict(RECORDS[0], channel_manager_sid="CA1")
+        with self.assertRaises(psycopg.DataError) as text_cm:
+            self.conn.execute("SELECT %t", [CommResult(rec)])
+        self.assertIn('"call_manager_sid" is given under both of its names', str(text_cm.exception))
+        self.assertIn("channel_manager_sid", text_cm.exception.diag.message_detail)
+        with self.assertRaises(psycopg.DataError) as bin_cm:
+            crp.dump_binary(rec)
+        self.assertEqual(bin_cm.exception.sqlstate, text_cm.exception.sqlstate)
+        self.assertIn("channel_manager_sid", str(bin_cm.exception))
+        self.assertIn("call_manager_sid", str(bin_cm.exception))
+
+    def test_null_and_absent_for_each_new_field(self) -> None:
+        values = {"channel_manager_sid": "CA1", "channel_manager_status": "SENT",
+                  "insights_status": "PENDING", "insights": {"score": Decimal("4.5"), "rating": "Good"},
+                  "line_type": "landline", "enrichment": {"mcc": "310", "deep": {"a": [1, None, True]}}}
+        for field, value in values.items():
+            for state in ("absent", "null", "value"):
+                rec = dict(RECORDS[1])
+                if state != "absent":
+                    rec[field] = None if state == "null" else value
+                for fin in "tb":
+                    with self.subTest(field=field, state=state, dump=fin):
+                        text, wire, got_field = self.conn.execute(
+                            f"SELECT x::text, comm_result_send(x), {field}(x) FROM (SELECT %{fin} x) s",
+                            [CommResult(rec)]).fetchone()
+                        # The accessor: SQL NULL for absent and null alike.
+                        self.assertEqual(got_field, value if state == "value" else None)
+                        self.assertEqual(f'"{field}":null' in text, state == "null")
+                        self.assertEqual(f'"{field}":' in text, state != "absent")
+                        self.assertEqual(wire[0], 1 if state == "absent" else 2)
+                        self.assertEqual(crp.dump_binary(rec), wire)
+                        for out_binary in (False, True):
+                            got = self.cursor(out_binary).execute(f"SELECT %{fin}", [CommResult(rec)]).fetchone()[0]
+                            self.assertEqual(got, dict(rec, attempt_count=0))
+                            if state == "absent":
+                                self.assertNotIn(field, got)
+                            else:
+                                self.assertIn(field, got)
+                        # A null and an absent field are different values.
+                        if state == "null":
+                            self.assertFalse(self.conn.execute(f"SELECT %{fin} = %{fin}",
+                                                               [CommResult(rec), CommResult(RECORDS[1])]).fetchone()[0])
+
+    def test_numbers_in_insights_and_enrichment(self) -> None:
+        rec = TODAY_RECORDS[0]
+        for fin in "tb":
+            for out_binary in (False, True):
+                with self.subTest(dump=fin, load_binary=out_binary):
+                    got = self.cursor(out_binary).execute(f"SELECT %{fin}", [CommResult(rec)]).fetchone()[0]
+                    self.assertEqual(str(got["insights"]["exact"]), "1.50")
+                    self.assertEqual(got["insights"]["score"], Decimal("4.5"))
+                    self.assertIs(type(got["insights"]["score"]), Decimal)
+                    self.assertIs(type(got["insights"]["calls"]), int)
+                    self.assertEqual(got["insights"]["summary"], "Booked é 😀")
+                    self.assertEqual(str(got["enrichment"]["history"][0]["n"]), "1.0")
+                    self.assertIs(got["enrichment"]["ported"], False)
+                    self.assertIsNone(got["enrichment"]["error_code"])
+        # Floats, as json.loads gives by default, go out as repr() writes them.
+        rec = dict(TODAY_RECORDS[2], insights={"score": 4.25, "tiny": 1e-7})
+        got = self.conn.execute("SELECT %b", [CommResult(rec)]).fetchone()[0]
+        self.assertEqual(got["insights"], {"score": Decimal("4.25"), "tiny": Decimal("1E-7")})
+
+    def test_april_values_keep_binary_version_1(self) -> None:
+        # What the 1.1 server sent for RECORD_LINES (sha256 of comm_result_send,
+        # recorded on 1.1): April values keep their binary form byte for byte.
+        for line, digest in zip(RECORD_LINES, V11_SEND_SHA256):
+            with self.subTest(line=line[:50]):
+                _, wire = self.server(line)
+                self.assertEqual(hashlib.sha256(wire).hexdigest(), digest)
+                self.assertEqual(wire[0], 1)
+                self.assertEqual(crp.dump_binary(crp.load_binary(wire)), wire)
+                got = self.cursor(True).execute("SELECT %s::text::comm_result", [line]).fetchone()[0]
+                self.assertEqual(crp.dump_binary(got), wire)
+        lines = valid_jsonl_lines(self.conn)
+        versions = self.conn.execute(
+            "SELECT array_agg(DISTINCT get_byte(comm_result_send(l::comm_result), 0)) FROM unnest(%s::text[]) l",
+            [lines]).fetchone()[0]
+        self.assertEqual(versions, [1])
+
+    def test_comm_results_with_batch_id(self) -> None:
+        # A response of the endpoint as it is: no batch_id in the records.
+        response = "[" + ",".join(TODAY_API_LINES) + "]"
+        expected = [self.conn.execute("SELECT %s::text::comm_result", [line]).fetchone()[0] for line in TODAY_LINES]
+        for out_binary in (False, True):
+            with self.subTest(load_binary=out_binary):
+                cur = self.cursor(out_binary)
+                got = [r for (r,) in cur.execute("SELECT r FROM comm_results(%s::jsonb, %s) r",
+                                                 [response, TODAY_BATCH])]
+                self.assertEqual(len(got), len(TODAY_API_LINES))
+                for rec, g, e_ in zip(TODAY_RECORDS, got, expected):
+                    self.assertEqual(g["batch_id"], TODAY_BATCH)
+                    self.assertEqual(g, e_)
+                    self.assertEqual(list(g), list(e_))
+                    # Every field as the API wrote it (timestamps aside: datetimes now).
+                    self.assertEqual({k: g[k] for k in rec if k not in ("created_at", "sent_at")},
+                                     {k: v for k, v in rec.items() if k not in ("created_at", "sent_at")})
+                one = cur.execute("SELECT comm_result_from_jsonb(%s::jsonb, %s)",
+                                  [TODAY_API_LINES[0], TODAY_BATCH]).fetchone()[0]
+                self.assertEqual(one, expected[0])
+        # Each loaded value goes back in, both formats, as the same value.
+        for fin in "tb":
+            with self.subTest(dump=fin):
+                same = self.conn.execute(
+                    f"SELECT bool_and(r = %{fin}) FROM comm_results(%s::jsonb, %s) WITH ORDINALITY AS u(r, n) "
+                    "WHERE n = 1", [CommResult(expected[0]), response, TODAY_BATCH]).fetchone()[0]
+                self.assertTrue(same)
+
+    def test_binary_v2_errors(self) -> None:
+        wire = self.server(TODAY_LINES[0])[1]
+        self.assertEqual(crp.load_binary(wire)["channel_manager_sid"], "CA9f0e")
+        fixed = 1 + 2 + 1 + 4 + 32     # flags2 follows
+        flags2 = int.from_bytes(wire[fixed:fixed + 2], "big")
+        cases = [
+            ("version 3", b"\x03" + wire[1:], "versions 1 and 2"),
+            ("unknown flags2 bit", wire[:fixed] + (flags2 | 0x0800).to_bytes(2, "big") + wire[fixed + 2:],
+             "unknown bits"),
+            ("present and null", wire[:fixed] + (flags2 | 0x0004).to_bytes(2, "big") + wire[fixed + 2:],
+             "both present and null"),
+            ("a string its flag does not announce", wire[:fixed] + (flags2 & ~0x0080).to_bytes(2, "big")
+             + wire[fixed + 2:], "line_type disagrees"),
+            ("truncated", wire[:-1], "runs past the end"),
+            ("trailing byte", wire + b"}", "follow the end"),
+            ("inside flags2", wire[:fixed + 1], "fixed-size"),
+            ("version 2 without a flags2 bit", wire[:fixed] + b"\0\0" + wire[fixed + 2:], "no flags2 bit"),
+            ("a version 1 body under version 2", b"\x02" + self.server(RECORD_LINES[0])[1][1:], ""),
+        ]
+        for label, data, text in cases:
+            with self.subTest(label):
+                with self.assertRaises(e.InvalidBinaryRepresentation) as cm:
+                    crp.load_binary(data)
+                self.assertIn(text, str(cm.exception))
+        # The channel spelling without a sid.
+        rec = dict(TODAY_RECORDS[2])
+        data = bytearray(crp.dump_binary(rec))
+        data[fixed + 1] |= 0x01
+        with self.assertRaises(e.InvalidBinaryRepresentation) as cm:
+            crp.load_binary(bytes(data))
+        self.assertIn("does not have", str(cm.exception))
+
+    def test_server_receives_both_versions(self) -> None:
+        class Raw(bytes):
+            pass
+
+        class RawDumper(Dumper):
+            format = Format.BINARY
+            oid = self.types.comm_result.oid
+
+            def dump(self, obj: bytes) -> bytes:
+                return bytes(obj)
+
+        self.conn.adapters.register_dumper(Raw, RawDumper)
+        for line in (RECORD_LINES[0], TODAY_LINES[0], TODAY_LINES[1]):
+            with self.subTest(line=line[:50]):
+                data = crp.dump_binary(json.loads(line, parse_float=Decimal))
+                self.assertTrue(self.conn.execute("SELECT %b = %s::text::comm_result",
+                                                  [Raw(data), line]).fetchone()[0])
+        # A version 1 body labelled version 2 is refused.
+        v1 = crp.dump_binary(RECORDS[0])
+        self.assertSqlstate(e.InvalidBinaryRepresentation, "22P03", self.conn.execute, "SELECT %b",
+                            [Raw(b"\x02" + v1[1:])])
 
 
 class TestRegister(unittest.TestCase):
@@ -703,15 +1022,22 @@ class TestRegister(unittest.TestCase):
 
 
 class TestReadme(unittest.TestCase):
-    def test_readme_example(self) -> None:
+    def run_example(self, marker: str) -> None:
+        """Run the README's example after the marker; compare with the output shown."""
         with open(README, encoding="utf-8") as f:
-            block = f.read().split("<!-- example -->\n", 1)[1].split("<!-- /example -->", 1)[0]
+            block = f.read().split(f"<!-- {marker} -->\n", 1)[1].split("<!-- /example -->", 1)[0]
         code = block.split("```python\n", 1)[1].split("```\n", 1)[0]
         expected = block.split("```text\n", 1)[1].split("```\n", 1)[0]
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(compile(code, README, "exec"), {"__name__": "readme_example"})
         self.assertEqual(out.getvalue(), expected)
+
+    def test_readme_example(self) -> None:
+        self.run_example("example")
+
+    def test_readme_today_example(self) -> None:
+        self.run_example("example: today")
 
 
 def main() -> int:

@@ -62,6 +62,21 @@ describe('invalid input as a parameter', () => {
     })
   }
 
+  for (const [what, input, code] of INPUT_ERRORS.filter(([, input]) => typeof input !== 'string')) {
+    it(`${what} as a binary parameter: ${code} too, from the client or the server`, async () => {
+      let param
+      try {
+        param = cr.commResultBinary(input)
+      } catch (err) {
+        // what the wire format cannot carry is refused by the client, with the server's SQLSTATE
+        assert.ok(err instanceof cr.CommResultInputError, String(err))
+        assert.equal(err.code, code, err.message)
+        return
+      }
+      await assert.rejects(client.query('SELECT $1::comm_result AS r', [param]), { code })
+    })
+  }
+
   it('the error carries DETAIL and HINT', async () => {
     await assert.rejects(client.query('SELECT $1::comm_result', [cr.commResult({ ...ok, status: 'x' })]), (err) => {
       assert.equal(err.code, '22P02')

@@ -1,6 +1,6 @@
 'use strict'
-// README.md shows examples/usage.js and its output: both must be what the
-// file is and what it prints against a live server.
+// README.md shows examples/usage.js and examples/today.js and their output:
+// each must be what the file is and what it prints against a live server.
 
 const { it, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -29,14 +29,16 @@ function block (readme, marker) {
   return m[1]
 }
 
-it('README.md shows examples/usage.js as it is, and its real output', async () => {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
-  const source = fs.readFileSync(path.join(root, 'examples', 'usage.js'), 'utf8')
-  assert.equal(block(readme, 'example: examples/usage.js'), source)
-  const stdout = await new Promise((resolve, reject) => {
-    execFile(process.execPath, [path.join(root, 'examples', 'usage.js')],
-      { cwd: root, env: { ...process.env, PGDATABASE: db } },
-      (err, out, errOut) => err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out))
+for (const example of ['usage.js', 'today.js']) {
+  it(`README.md shows examples/${example} as it is, and its real output`, async () => {
+    const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
+    const source = fs.readFileSync(path.join(root, 'examples', example), 'utf8')
+    assert.equal(block(readme, `example: examples/${example}`), source)
+    const stdout = await new Promise((resolve, reject) => {
+      execFile(process.execPath, [path.join(root, 'examples', example)],
+        { cwd: root, env: { ...process.env, PGDATABASE: db } },
+        (err, out, errOut) => err ? reject(new Error(`${err.message}\n${errOut}`)) : resolve(out))
+    })
+    assert.equal(stdout, block(readme, `output: examples/${example}`))
   })
-  assert.equal(stdout, block(readme, 'output: examples/usage.js'))
-})
+}
