@@ -20,4 +20,4 @@ results=$(cd "$(dirname "$results")" && pwd)/$(basename "$results")
 cr_ensure_deps
 cr_build_install
 cr_cluster_start
-"$CR_PGBIN/psql" -X -v ON_ERROR_STOP=1 -v results="$results" -f "$here/demo.sql"
+"$CR_PGBIN/psql" -X -v ON_ERROR_STOP=1 -v results="$results" -v today="$here/today_response.json" -f "$here/demo.sql"

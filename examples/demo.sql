@@ -229,3 +229,30 @@ FROM results WHERE r = (SELECT completed FROM snapshots);
 SELECT d.batch_id AS batch, d.total, d.status_counts = r.status_counts AS counters_match_report
 FROM batch_dashboard d JOIN batch_report r USING (batch_id)
 ORDER BY string_to_array(d.batch_id, '.')::int[];
+
+\echo '== 11. Today''s endpoint: records without batch_id, loaded with the batch id of the URL'
+-- GET /api/v1/outbound/batches/20260801.1/results returns an array of
+-- records without batch_id, with channel_manager_sid and today's fields.
+\if :{?today}
+CREATE TEMP TABLE today_lines (n bigint GENERATED ALWAYS AS IDENTITY, line text);
+\set load_today '\\copy today_lines(line) from ' :'today' ' with (format csv, quote e''\\x01'', delimiter e''\\x02'')'
+:load_today
+INSERT INTO results (r)
+SELECT r FROM comm_results((SELECT string_agg(line, E'\n' ORDER BY n) FROM today_lines)::jsonb, '20260801.1') r
+ON CONFLICT ((batch_id(r)), (reference_id(r))) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
+SELECT reference_id(r) AS ref, request_status(r) AS status, channel_manager_sid(r) IS NOT NULL AS has_sid,
+       channel_manager_status(r) AS channel_status, line_type(r), insights(r) ->> 'rating' AS rating
+FROM results WHERE batch_id(r) = '20260801.1' ORDER BY r;
+\echo 'Each value prints back under the names its SDK used (one, in full):'
+SELECT r FROM results WHERE batch_id(r) = '20260801.1' ORDER BY r LIMIT 1;
+\echo 'Today''s dashboard: counts by the channel''s own status and by line type'
+SELECT batch_id(r) AS batch, (comm_batch_summary(r)).total, comm_channel_status_counts(r) AS channel_statuses,
+       comm_line_type_counts(r) AS line_types
+FROM results WHERE batch_id(r) = '20260801.1' GROUP BY 1;
+\echo 'The April 2025 values were not touched: still storage and binary version 1.'
+SELECT count(*) FILTER (WHERE get_byte(comm_result_send(r), 0) = 1) AS april_values_v1,
+       count(*) FILTER (WHERE get_byte(comm_result_send(r), 0) = 2) AS todays_values_v2
+FROM results;
+\else
+\echo '(skipped: run with -v today=examples/today_response.json)'
+\endif
