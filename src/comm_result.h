@@ -331,6 +331,14 @@ cr_bytes_cmp(const char *a, Size alen, const char *b, Size blen)
 	return (alen > blen) - (alen < blen);
 }
 
+/* Whether two decoded values hold the same bytes in a variable-size slot. */
+static inline bool
+cr_same_var(const CrFields *a, const CrFields *b, CrVarSlot slot)
+{
+	return cr_bytes_cmp(a->var[slot].data, a->var[slot].len,
+						b->var[slot].data, b->var[slot].len) == 0;
+}
+
 /* cr_order.c */
 extern int	cr_natural_cmp(const char *a, int alen, const char *b, int blen);
 

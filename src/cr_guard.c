@@ -146,8 +146,6 @@ same_field(const CrView *o, const CrView *n, CrField field)
 {
 	const CrFieldDef *def = &cr_fields[field];
 	uint32		bits = def->present | def->null;
-	const CrString *x,
-			   *y;
 
 	if ((o->flags & bits) != (n->flags & bits))
 		return false;
@@ -155,9 +153,7 @@ same_field(const CrView *o, const CrView *n, CrField field)
 		return true;
 	if (def->kind == CRK_TIMESTAMP || def->kind == CRK_COUNT32 || def->kind == CRK_ID64)
 		return o->fixed[def->slot] == n->fixed[def->slot];
-	x = &o->var[def->slot];
-	y = &n->var[def->slot];
-	return x->len == y->len && memcmp(x->data, y->data, x->len) == 0;
+	return cr_same_var(o, n, def->slot);
 }
 
 /* The field rules of the table's guard column. */
@@ -167,18 +163,18 @@ check_fields(const CrView *o, const CrView *n, const char *column)
 	for (int i = 0; i < CRF_COUNT; i++)
 	{
 		const CrFieldDef *def = &cr_fields[i];
-		const CrString *x = &o->var[def->slot < 0 ? 0 : def->slot];
-		const CrString *y = &n->var[def->slot < 0 ? 0 : def->slot];
 
 		switch (def->guard)
 		{
 			case CRG_FREE:
 				break;
 			case CRG_KEY:
+				/* the key fields are required strings */
 				if (!same_field(o, n, (CrField) i))
 					reject(o, column, def->name,
 						   psprintf("It is %s and would become %s.",
-									cr_quote(x->data, x->len), cr_quote(y->data, y->len)));
+									cr_quote(o->var[def->slot].data, o->var[def->slot].len),
+									cr_quote(n->var[def->slot].data, n->var[def->slot].len)));
 				break;
 			case CRG_SET_AT_INSERT:
 				if (!same_field(o, n, (CrField) i))

@@ -462,9 +462,7 @@ comm_result_merge(PG_FUNCTION_ARGS)
 		PG_RETURN_POINTER(va);
 	cr_view(va, &a);
 	cr_view(vb, &b);
-	if (cr_bytes_cmp(a.var[CRV_BATCH_ID].data, a.var[CRV_BATCH_ID].len, b.var[CRV_BATCH_ID].data, b.var[CRV_BATCH_ID].len) != 0 ||
-		cr_bytes_cmp(a.var[CRV_REFERENCE_ID].data, a.var[CRV_REFERENCE_ID].len,
-				  b.var[CRV_REFERENCE_ID].data, b.var[CRV_REFERENCE_ID].len) != 0)
+	if (!cr_same_var(&a, &b, CRV_BATCH_ID) || !cr_same_var(&a, &b, CRV_REFERENCE_ID))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot merge snapshots of different requests"),
