@@ -62,6 +62,7 @@ stop_all() {
 	done
 	rm -rf "$DIR"
 }
+# shellcheck disable=SC2154 # rc is assigned inside the trap
 trap 'rc=$?; checks_aborted "$rc"; stop_all; exit $rc' EXIT
 trap 'exit 130' INT TERM
 
@@ -104,9 +105,9 @@ q() {
 	shift
 	if [ $# -gt 0 ]; then printf '%s\n' "$@"; else cat; fi |
 		"$PGB/psql" -X -q -At -v ON_ERROR_STOP=1 -v VERBOSITY=verbose -h "$DIR" -p "${PORT[$n]}" \
-			-U "$PGU" -d postgres -f - 2>&1
+			-U "$PGU" -d postgres -f -
 }
-export PGOPTIONS='-c client_min_messages=warning'
+export PGOPTIONS='-c client_min_messages=error'
 info() { printf 'info %s\n' "$*"; }
 
 # expect_error DESCRIPTION SQLSTATE NODE SQL...: the SQL must fail with that
@@ -114,7 +115,7 @@ info() { printf 'info %s\n' "$*"; }
 expect_error() {
 	local desc=$1 state=$2 node=$3 out line
 	shift 3
-	if out=$(q "$node" "$@"); then
+	if out=$(q "$node" "$@" 2>&1); then
 		bad "$desc: succeeded, expected SQLSTATE $state"
 		return
 	fi
@@ -307,17 +308,19 @@ for s in d ds; do
 done
 
 # ---------------------------------------------------------------- reports
-# run_reports DIST LOCAL LABEL: every query of reports.sql on both
+# run_reports DIST LOCAL LABEL [SKIP]: every query of reports.sql on both
+# (but those whose name matches the extended regexp SKIP)
 run_reports() {
 	local name sql a b
 	while IFS= read -r -d '' block; do
 		name=$(head -n 1 <<<"$block" | sed 's/^-- //')
+		[ -z "${4:-}" ] || ! grep -qE -- "$4" <<<"$name" || continue
 		sql=$(tail -n +2 <<<"$block")
-		a=$(q coord "SET search_path = $1, public;" "$sql") || {
+		a=$(q coord "SET search_path = $1, public;" "$sql" 2>&1) || {
 			bad "$3: $name: $(head -c 400 <<<"$a")"
 			continue
 		}
-		b=$(q coord "SET search_path = $2, public;" "$sql") || {
+		b=$(q coord "SET search_path = $2, public;" "$sql" 2>&1) || {
 			bad "$3: $name (local): $(head -c 400 <<<"$b")"
 			continue
 		}
@@ -396,8 +399,8 @@ expect_error "EXPLAIN ANALYZE of a partially aggregated query fails inside Citus
 	"EXPLAIN (ANALYZE) SELECT comm_status_counts(r) FROM d.results;"
 # median of 5 runs, in ms
 time_ms() {
-	local i t0 ts=()
-	for i in 1 2 3 4 5; do
+	local t0 ts=()
+	for _ in 1 2 3 4 5; do
 		t0=$(date +%s%N)
 		q coord "SET search_path = d, public;" "$1" >/dev/null
 		ts+=($((($(date +%s%N) - t0) / 1000000)))
@@ -425,7 +428,7 @@ B2=$(q coord "SELECT b FROM (SELECT 'w2.' || i AS b FROM generate_series(1, 200)
 WHERE (SELECT nodeport FROM citus_shards WHERE shardid = get_shard_id_for_distribution_column('ds.results', b)) = ${PORT[w2]}
 LIMIT 1")
 for s in ds ls; do
-	q coord "INSERT INTO $s.results (r, batch_id) VALUES ('{\"batch_id\":\"$B2\",\"reference_id\":\"1\",\"target\":\"5550100\",\"request_variables\":{},\"created_at\":\"2025-01-05T10:00:00Z\"}', '$B2');" >/dev/null
+	q coord "SET search_path = $s, public;" "INSERT INTO $s.results (r, batch_id) VALUES ('{\"batch_id\":\"$B2\",\"reference_id\":\"1\",\"target\":\"5550100\",\"request_variables\":{},\"created_at\":\"2025-01-05T10:00:00Z\"}', '$B2');" >/dev/null
 done
 q w2 "ALTER SYSTEM SET DateStyle = 'SQL, DMY';" "SELECT pg_reload_conf();" >/dev/null
 sleep 1
@@ -447,7 +450,7 @@ check_eq "... and so are plain timestamptz results (binary protocol)" \
 	"$(q coord "SET search_path = ds, public;" "SELECT batch_id, min(created_at(r)), max(sent_at(r)) FROM results GROUP BY 1 ORDER BY 1")"
 q w2 "ALTER SYSTEM RESET DateStyle;" "SELECT pg_reload_conf();" >/dev/null
 sleep 1
-for s in ds ls; do q coord "DELETE FROM $s.results WHERE batch_id = '$B2';" >/dev/null; done
+for s in ds ls; do q coord "SET search_path = $s, public;" "DELETE FROM $s.results WHERE batch_id = '$B2';" >/dev/null; done
 check_eq "with worker 2's DateStyle back to ISO, the composite is right again" \
 	"$(q coord "SET search_path = ls, public;" "SELECT batch_id, comm_batch_summary(r) FROM results GROUP BY 1 ORDER BY 1")" \
 	"$(q coord "SET search_path = ds, public;" "SELECT batch_id, comm_batch_summary(r) FROM results GROUP BY 1 ORDER BY 1")"
@@ -465,7 +468,7 @@ expect_error "comm_result_transition rejects an illegal move in a multi-shard up
 	"UPDATE d.results SET r = comm_result_transition(r, 'FAILED', '2025-02-01 00:00:00+00') WHERE request_status(r) = 'COMPLETED';"
 check_eq "... and the rejected multi-shard updates changed nothing on any shard" "$before" "$(checksum d)"
 for s in d l; do
-	q coord "UPDATE $s.results SET r = comm_result_transition(r, 'INITIATED', '2025-02-01 00:00:00+00')
+	q coord "SET search_path = $s, public;" "UPDATE $s.results SET r = comm_result_transition(r, 'INITIATED', '2025-02-01 00:00:00+00')
 WHERE coalesce(request_status(r), 'PENDING') = 'PENDING';" >/dev/null
 done
 LOCAL_SUM=$(checksum l)
@@ -493,15 +496,14 @@ check_eq "after the rebalance, shards of d.results per worker" "4 4 4" \
 check_eq "... and every value is byte-identical" "$LOCAL_SUM" "$(checksum d)"
 check_eq "... also the example table" "$(checksum ls)" "$(checksum ds)"
 info "moved one shard in $move_ms ms; rebalanced onto the third worker in $rebalance_ms ms (block_writes)"
+w3_shards=$(q coord "SELECT string_agg(shardid::text, ',') FROM citus_shards WHERE table_name = 'd.results'::regclass AND nodeport = ${PORT[w3]}")
 key3=$(q coord "SELECT format('batch_id = %L AND reference_id = %L', batch_id, reference_id) FROM d.results
-WHERE request_status(r) = 'COMPLETED'
-  AND get_shard_id_for_distribution_column('d.results', batch_id) IN
-      (SELECT shardid FROM citus_shards WHERE table_name = 'd.results'::regclass AND nodeport = ${PORT[w3]})
+WHERE request_status(r) = 'COMPLETED' AND get_shard_id_for_distribution_column('d.results', batch_id) IN ($w3_shards)
 ORDER BY batch_id, reference_id LIMIT 1")
 expect_error "the guard still fires on a shard moved to worker 3" 23514 coord \
 	"UPDATE d.results SET r = (r::jsonb || '{\"request_status\":\"PENDING\"}')::comm_result WHERE $key3;"
 for s in d l; do
-	q coord "UPDATE $s.results SET r = comm_result_transition(r, 'COMPLETED', '2025-02-02 00:00:00+00')
+	q coord "SET search_path = $s, public;" "UPDATE $s.results SET r = comm_result_transition(r, 'COMPLETED', '2025-02-02 00:00:00+00')
 WHERE request_status(r) = 'INITIATED' AND sent_at(r) = '2025-02-01 00:00:00+00';" >/dev/null
 done
 LOCAL_SUM=$(checksum l)
@@ -509,5 +511,90 @@ check_eq "moves after the rebalance: the same values as on one node" "$LOCAL_SUM
 check_eq "... and the counters on the moved shards followed" \
 	"$(q coord "SET search_path = l, public;" "SELECT * FROM batch_dashboard ORDER BY 1")" \
 	"$(q coord "SET search_path = d, public;" "SELECT * FROM batch_dashboard ORDER BY 1")"
-run_reports d l "after the rebalance"
+run_reports d l "after the rebalance" comm_result_latest
+
+# ---------------------------------------------------------------- bad nodes
+# A copy of this PostgreSQL installation (it finds its share and lib
+# directories relative to its binaries) without comm_result's files, and one
+# with release 1.0's control file and script only.
+make_install() { # NAME
+	local inst=$DIR/inst-$1 d
+	for d in "$(dirname "$PGB")" "$SHAREDIR"; do
+		mkdir -p "$inst$(dirname "$d")"
+		cp -a "$d" "$inst$d"
+	done
+	rm -f "$inst$LIBDIR/comm_result.so" "$inst$SHAREDIR"/extension/comm_result*
+	rm -rf "$inst$LIBDIR/bitcode/comm_result" "$inst$LIBDIR/bitcode/comm_result.index.bc"
+	BINDIR[$1]=$inst$PGB
+}
+# add_fails DESCRIPTION NODE REGEX: citus_add_node fails (XX000) after
+# passing on the worker's error, which must match REGEX, as a WARNING
+add_fails() {
+	local out
+	if out=$(q coord "SET client_min_messages = warning;" "SELECT citus_add_node('$DIR', ${PORT[$2]});" 2>&1); then
+		bad "$1: succeeded"
+	elif grep -qE "ERROR:  XX000: " <<<"$out" && grep -qE "WARNING:  [0-9A-Z]{5}: $3" <<<"$out"; then
+		ok "$1: $(grep -m1 -oE 'WARNING:  [0-9A-Z]{5}: .*' <<<"$out") / $(grep -m1 -oE 'ERROR:  .*' <<<"$out")"
+	else
+		bad "$1: $(head -c 600 <<<"$out")"
+	fi
+}
+make_install nofiles
+node_start nofiles
+q nofiles 'CREATE EXTENSION citus;' >/dev/null
+check_eq "the copy without comm_result's files has none" 0 \
+	"$(q nofiles "SELECT count(*) FROM pg_available_extensions WHERE name = 'comm_result'")"
+add_fails "adding a worker without comm_result's files fails" nofiles 'extension "comm_result" is not available' 
+check_eq "... and leaves it out of the cluster" 0 \
+	"$(q coord "SELECT count(*) FROM pg_dist_node WHERE nodeport = ${PORT[nofiles]}")"
+node_stop nofiles
+make_install old
+inst=$DIR/inst-old
+cp "$CR_ROOT/comm_result.control" "$CR_ROOT/sql/comm_result--1.0.sql" "$inst$SHAREDIR/extension/"
+sed -i "s/^default_version = .*/default_version = '1.0'/" "$inst$SHAREDIR/extension/comm_result.control"
+cp "$LIBDIR/comm_result.so" "$inst$LIBDIR/"
+node_start old
+q old 'CREATE EXTENSION citus;' >/dev/null
+check_eq "the copy with release 1.0 offers version 1.0 only" "1.0" \
+	"$(q old "SELECT string_agg(version, ',') FROM pg_available_extension_versions WHERE name = 'comm_result'")"
+add_fails "adding a worker that has only version 1.0 fails" old 'extension "comm_result" has no installation script nor update path for version "1.1"' 
+check_eq "... and leaves it out of the cluster" 0 \
+	"$(q coord "SELECT count(*) FROM pg_dist_node WHERE nodeport = ${PORT[old]}")"
+# The same worker with version 1.0 already created in its database.
+q old 'CREATE EXTENSION comm_result;' >/dev/null
+# Citus does not compare versions: it accepts the worker, silently.
+if out=$(q coord "SELECT citus_add_node('$DIR', ${PORT[old]});" 2>&1); then
+	check_eq "a worker with comm_result 1.0 already created is accepted; run_command_on_workers shows its version" "1.0 1.1" \
+		"$(q coord "SELECT string_agg(DISTINCT result, ' ' ORDER BY result) FROM run_command_on_workers(\$\$SELECT extversion FROM pg_extension WHERE extname = 'comm_result'\$\$)")"
+	q coord "SELECT citus_remove_node('$DIR', ${PORT[old]});" >/dev/null
+else
+	bad "adding a worker with comm_result 1.0 already created failed: $(grep -m1 -oE 'ERROR: .*' <<<"$out")"
+fi
+check_eq "... and it is not in the cluster now" 0 \
+	"$(q coord "SELECT count(*) FROM pg_dist_node WHERE nodeport = ${PORT[old]}")"
+node_stop old
+
+# A worker stops in the middle of a report: the report fails with an error,
+# the coordinator stays up, and the same report is right once it is back.
+slow="SELECT batch_id, comm_batch_summary(r) FROM d.results WHERE pg_sleep(0.00003) IS NOT NULL GROUP BY batch_id"
+q coord "$slow" >"$DIR/slow.out" 2>&1 &
+slow_pid=$!
+sleep 1.5
+node_stop w1 immediate
+if wait "$slow_pid"; then
+	bad "a report with worker 1 stopped in the middle succeeded: $(head -c 300 "$DIR/slow.out")"
+else
+	ok "a report with worker 1 stopped in the middle fails: $(grep -m1 -oE 'ERROR: .*' "$DIR/slow.out")"
+fi
+expect_error "a report while worker 1 is down fails" 08006 coord "SELECT batch_id, comm_batch_summary(r) FROM d.results GROUP BY batch_id;"
+check_eq "... while a report on a batch of another worker still works" \
+	"$(q coord "SET search_path = l, public;" "SELECT comm_batch_summary(r) FROM results WHERE batch_id = '$(cut -d"'" -f2 <<<"$key3")'")" \
+	"$(q coord "SET search_path = d, public;" "SELECT comm_batch_summary(r) FROM results WHERE batch_id = '$(cut -d"'" -f2 <<<"$key3")'")"
+node_start w1
+check_eq "with worker 1 back, the report is right" \
+	"$(q coord "SET search_path = l, public;" "SELECT batch_id, comm_batch_summary(r) FROM results GROUP BY 1 ORDER BY 1")" \
+	"$(q coord "SET search_path = d, public;" "SELECT batch_id, comm_batch_summary(r) FROM results GROUP BY 1 ORDER BY 1")"
+check_eq "... and every value is byte-identical" "$LOCAL_SUM" "$(checksum d)"
+no_crash coord w1 w2 w3
+info "PostgreSQL $SERVER_VERSION, Citus $CITUS_VERSION, comm_result $v; suite time $(($(date +%s) - STARTED)) s"
 finish
