@@ -121,7 +121,7 @@ expect_error() {
 	fi
 	line=$(grep -m1 -oE 'ERROR:  [0-9A-Z]{5}: .*' <<<"$out" || true)
 	if [[ "$line" == "ERROR:  $state: "* ]]; then
-		ok "$desc: $line"
+		ok "$desc: $line$(grep -m1 -oE '^DETAIL:  .*' <<<"$out" | sed 's/^/ /' || true)"
 	else
 		bad "$desc: expected SQLSTATE $state, got: $(head -c 600 <<<"$out")"
 	fi
