@@ -513,6 +513,17 @@ check_eq "... and the counters on the moved shards followed" \
 	"$(q coord "SET search_path = d, public;" "SELECT * FROM batch_dashboard ORDER BY 1")"
 run_reports d l "after the rebalance" comm_result_latest
 
+# Binary COPY out of the distributed table and into another one.
+q coord <<SQL >/dev/null
+CREATE SCHEMA c;
+CREATE TABLE c.results (LIKE d.results INCLUDING ALL);
+SELECT create_distributed_table('c.results', 'batch_id', colocate_with => 'd.results');
+\\copy d.results (r, batch_id) TO '$DIR/results.bin' WITH (FORMAT binary)
+\\copy c.results (r, batch_id) FROM '$DIR/results.bin' WITH (FORMAT binary)
+SQL
+check_eq "binary COPY out of the distributed table and into another keeps every value" "$LOCAL_SUM" "$(checksum c)"
+q coord 'DROP SCHEMA c CASCADE;' >/dev/null
+
 # ---------------------------------------------------------------- bad nodes
 # A copy of this PostgreSQL installation (it finds its share and lib
 # directories relative to its binaries) without comm_result's files, and one
