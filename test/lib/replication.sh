@@ -1,0 +1,195 @@
+# Helpers for the suites that need more than one cluster (test/replication/,
+# test/major/): extra nodes next to the cluster of cr_cluster_start, each in
+# its own directory under $CR_TMP with its own Unix socket and port, and the
+# README's recommended schema with checksums to compare two nodes by.
+#
+# Source after test/lib/cluster.sh and test/lib/checks.sh; call
+# cr_cluster_start first, and rp_cleanup from the EXIT trap (it stops every
+# node, then the first cluster).
+
+RP_NODES=()
+
+rp_dir() { echo "$CR_TMP/$1"; }
+rp_port() { cat "$CR_TMP/$1/port"; }
+
+# Start (or restart) node NAME's server; extra arguments are "-c name=value".
+rp_server_start() { # NAME [-c ...]
+	local name=$1 dir
+	shift
+	dir=$(rp_dir "$name")
+	cr_as_pg "$CR_PGBIN/pg_ctl" -D "$dir/data" -w -t 120 -l "$dir/server.log" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $(rp_port "$name") $*" start >/dev/null || {
+		tail -n 20 "$dir/server.log" >&2
+		return 1
+	}
+}
+
+rp_server_stop() { # NAME [MODE]
+	local dir
+	dir=$(rp_dir "$1")
+	[ -f "$dir/data/postmaster.pid" ] || return 0
+	cr_as_pg "$CR_PGBIN/pg_ctl" -D "$dir/data" -m "${2:-fast}" -w -t 60 stop >/dev/null 2>&1 ||
+		cr_as_pg "$CR_PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
+}
+
+# A directory for node NAME listening on PORT; its data directory is made by
+# the caller (initdb or pg_basebackup), owned by the cluster's user.
+rp_node_dir() { # NAME PORT
+	local dir=$CR_TMP/$1
+	cr_as_pg mkdir -p "$dir"
+	cr_as_pg chmod 700 "$dir"
+	echo "$2" | cr_as_pg tee "$dir/port" >/dev/null
+	RP_NODES+=("$1")
+}
+
+# A new cluster NAME on PORT, started; extra arguments as for rp_server_start.
+rp_node_start() { # NAME PORT [-c ...]
+	local name=$1 port=$2 dir
+	shift 2
+	rp_node_dir "$name" "$port"
+	dir=$(rp_dir "$name")
+	cr_as_pg "$CR_PGBIN/initdb" -D "$dir/data" -U "$CR_PGUSER" --auth=trust \
+		--encoding=UTF8 --locale=C.UTF-8 >"$CR_TMP/initdb-$name.log" 2>&1 || {
+		cat "$CR_TMP/initdb-$name.log" >&2
+		return 1
+	}
+	rp_server_start "$name" "$@"
+}
+
+# The connection string of node NAME ("main" is cr_cluster_start's cluster).
+rp_conn() { # NAME DB
+	if [ "$1" = main ]; then
+		echo "host=$CR_TMP port=$PGPORT dbname=$2"
+	else
+		echo "host=$(rp_dir "$1") port=$(rp_port "$1") dbname=$2"
+	fi
+}
+
+# One query on node NAME, database DB: unaligned, tuples only, stops on error.
+rp_q() { # NAME DB SQL
+	"$CR_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -At -d "$(rp_conn "$1" "$2")" -c "$3"
+}
+
+# The server log of node NAME.
+rp_log() { # NAME
+	if [ "$1" = main ]; then echo "$CR_TMP/server.log"; else echo "$(rp_dir "$1")/server.log"; fi
+}
+
+# Wait until SQL returns "t" on node NAME, at most SECONDS (default 60).
+rp_wait() { # NAME DB SQL [SECONDS]
+	local deadline=$((SECONDS + ${4:-60}))
+	until [ "$(rp_q "$1" "$2" "$3" 2>/dev/null)" = t ]; do
+		[ "$SECONDS" -lt "$deadline" ] || return 1
+		sleep 0.2
+	done
+}
+
+# The server log shows no crash (a PANIC, an assertion, a backend killed by a
+# signal other than our own SIGKILL).
+rp_no_crash() { # NAME...
+	local n
+	for n in "$@"; do
+		if grep -E 'PANIC|TRAP:|terminated by signal' "$(rp_log "$n")" | grep -v 'terminated by signal 9'; then
+			return 1
+		fi
+	done
+}
+
+rp_cleanup() {
+	local n
+	for n in "${RP_NODES[@]}"; do rp_server_stop "$n"; done
+	cr_cluster_stop
+}
+
+# The recommended schema of the README, in the current schema:
+#   results      the expression-index key, a btree index on the value, the
+#                guard, examples/reporting.sql's view and counters;
+#   results_gen  stored generated key columns as primary key, fillfactor 90,
+#                a hash index on the value (the only index on it, so that a
+#                look-up by value can be forced onto it), the guard;
+#   results_h    hash partitions by batch_id(r), a unique key in each, the
+#                guard on the parent.
+rp_schema_sql() {
+	cat <<'SQL'
+CREATE TABLE results (r comm_result NOT NULL);
+CREATE UNIQUE INDEX results_key ON results ((batch_id(r)), (reference_id(r)));
+CREATE INDEX results_status ON results ((request_status(r)), (attempt_count(r)));
+CREATE INDEX results_r ON results (r);
+CREATE TRIGGER results_guard BEFORE UPDATE ON results
+    FOR EACH ROW EXECUTE FUNCTION comm_result_guard();
+
+CREATE TABLE results_gen (
+    r comm_result NOT NULL,
+    batch_id text GENERATED ALWAYS AS (batch_id(r)) STORED,
+    reference_id text GENERATED ALWAYS AS (reference_id(r)) STORED,
+    PRIMARY KEY (batch_id, reference_id)
+) WITH (fillfactor = 90);
+CREATE INDEX results_gen_hash ON results_gen USING hash (r);
+CREATE TRIGGER results_gen_guard BEFORE UPDATE ON results_gen
+    FOR EACH ROW EXECUTE FUNCTION comm_result_guard();
+
+CREATE TABLE results_h (r comm_result NOT NULL) PARTITION BY HASH ((batch_id(r)));
+CREATE TABLE results_h0 PARTITION OF results_h FOR VALUES WITH (MODULUS 3, REMAINDER 0);
+CREATE TABLE results_h1 PARTITION OF results_h FOR VALUES WITH (MODULUS 3, REMAINDER 1);
+CREATE TABLE results_h2 PARTITION OF results_h FOR VALUES WITH (MODULUS 3, REMAINDER 2);
+CREATE UNIQUE INDEX results_h0_key ON results_h0 ((batch_id(r)), (reference_id(r)));
+CREATE UNIQUE INDEX results_h1_key ON results_h1 ((batch_id(r)), (reference_id(r)));
+CREATE UNIQUE INDEX results_h2_key ON results_h2 ((batch_id(r)), (reference_id(r)));
+CREATE TRIGGER results_h_guard BEFORE UPDATE ON results_h
+    FOR EACH ROW EXECUTE FUNCTION comm_result_guard();
+SQL
+	cat "$CR_ROOT/examples/reporting.sql"
+}
+
+# N results of batch B as a query: phones and e-mail addresses, Unicode and
+# escapes in the variables, every status, absent and null optional fields.
+rp_rows_sql() { # BATCH N
+	cat <<SQL
+SELECT comm_result('$1', 'ref' || i,
+        CASE WHEN i % 2 = 0 THEN 'user' || i || '@example.com' ELSE '+1 (555) ' || lpad(i::text, 7, '0') END,
+        jsonb_build_object('first_name', 'Ünïcødé ' || i, 'n', i, 'q', 'say "hi"\\n', 'f', (i / 7.0)::numeric(12, 3)),
+        (ARRAY['PENDING','PENDING','INITIATED','CONNECTED','COMPLETED','FAILED','CANCELED','SKIPPED'])[1 + i % 8]::comm_status,
+        CASE WHEN i % 3 = 0 THEN NULL ELSE 'LM' || md5(i::text) END,
+        '2025-01-01 00:00:00+00'::timestamptz + i * interval '1 minute 0.000123 second',
+        CASE WHEN i % 8 < 2 THEN NULL ELSE '2025-01-02 00:00:00+00'::timestamptz + i * interval '1 second' END,
+        CASE WHEN i % 8 < 2 THEN 0 ELSE 1 END,
+        CASE WHEN i % 5 = 0 THEN NULL ELSE i END) AS r
+FROM generate_series(1, $2) i
+SQL
+}
+
+# One line per table of SCHEMA on node NAME: its name, rows, md5 over ::text
+# of the rows, and md5 over comm_result_send (hex) of every comm_result
+# column joined with ::text of every other column, in the order of ::text.
+# EXT is the extension's schema there.
+rp_sums() { # NAME DB SCHEMA EXT
+	local rel cols
+	rp_q "$1" "$2" "SELECT c.relname, string_agg(CASE WHEN a.atttypid = '$4.comm_result'::regtype
+	                   THEN format('coalesce(encode($4.comm_result_send(t.%I), ''hex''), ''N'')', a.attname)
+	                   ELSE format('coalesce(t.%I::text, ''N'')', a.attname) END, ' || '','' || ' ORDER BY a.attnum)
+	                FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid
+	                WHERE n.nspname = '$3' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+	                GROUP BY 1 ORDER BY 1" |
+		while IFS='|' read -r rel cols; do
+			printf '%s %s\n' "$rel" "$(rp_q "$1" "$2" "SELECT count(*) || ' ' ||
+			    coalesce(md5(string_agg(t::text, E'\n' ORDER BY t::text COLLATE \"C\")) || ' ' ||
+			             md5(string_agg($cols, E'\n' ORDER BY t::text COLLATE \"C\")), '-') FROM $3.$rel t")"
+		done
+}
+
+# amcheck on every btree index of the database (the extension amcheck must be
+# there): one line "index|ok" or "index|error".
+rp_amcheck() { # NAME DB
+	local idx out
+	rp_q "$1" "$2" "SELECT c.oid::regclass FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+	                JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
+	                WHERE am.amname = 'btree' AND n.nspname NOT IN ('pg_catalog', 'pg_toast', 'information_schema')
+	                ORDER BY 1::text" |
+		while read -r idx; do
+			if out=$(rp_q "$1" "$2" "SELECT bt_index_check('$idx'::regclass, true)" 2>&1); then
+				echo "$idx|ok"
+			else
+				echo "$idx|$(echo "$out" | tr '\n' ' ')"
+			fi
+		done
+}
