@@ -193,3 +193,76 @@ rp_amcheck() { # NAME DB
 			fi
 		done
 }
+
+# Checks (test/lib/checks.sh) that every row of the schema's tables is found
+# by a look-up through each index (the expression key, the btree and the hash
+# index on the value, the generated key, a partition's key), with sequential
+# and bitmap scans off and the plan checked to use that index.
+rp_check_lookups() { # NAME DB LABEL
+	local force="SET enable_seqscan = off; SET enable_bitmapscan = off;" l idx sql table plan
+	local lookups=(
+		"results_key|SELECT count(*) FROM results a WHERE (SELECT count(*) FROM results b WHERE batch_id(b.r) = batch_id(a.r) AND reference_id(b.r) = reference_id(a.r)) = 1"
+		"results_r|SELECT count(*) FROM results a WHERE (SELECT count(*) FROM results b WHERE b.r = a.r) = 1"
+		"results_gen_hash|SELECT count(*) FROM results_gen a WHERE (SELECT count(*) FROM results_gen b WHERE b.r = a.r) = 1"
+		"results_gen_pkey|SELECT count(*) FROM results_gen a WHERE (SELECT count(*) FROM results_gen b WHERE b.batch_id = a.batch_id AND b.reference_id = a.reference_id) = 1"
+		"results_h1_key|SELECT count(*) FROM results_h a WHERE (SELECT count(*) FROM results_h b WHERE batch_id(b.r) = batch_id(a.r) AND reference_id(b.r) = reference_id(a.r)) = 1"
+	)
+	for l in "${lookups[@]}"; do
+		idx=${l%%|*} sql=${l#*|}
+		table=$(sed -E 's/.*FROM ([a-z_]+) a .*/\1/' <<<"$sql")
+		plan=$(rp_q "$1" "$2" "$force EXPLAIN (COSTS OFF) $sql")
+		if grep -q "Scan using $idx" <<<"$plan"; then
+			check_eq "$3: a look-up of every row of $table through $idx finds exactly it" \
+				"$(rp_q "$1" "$2" "SELECT count(*) FROM $table")" "$(rp_q "$1" "$2" "$force $sql")"
+		else
+			bad "$3: the look-up does not use $idx: $(tr '\n' ' ' <<<"$plan")"
+		fi
+	done
+}
+
+# A check that amcheck passes on every btree index (at least 8: the schema's).
+rp_check_amcheck() { # NAME DB LABEL
+	local out n bad_idx
+	out=$(rp_amcheck "$1" "$2")
+	n=$(grep -c . <<<"$out" || true)
+	bad_idx=$(grep -v '|ok$' <<<"$out" || true)
+	if [ -z "$bad_idx" ] && [ "$n" -ge 8 ]; then
+		ok "$3: bt_index_check(heapallindexed) on all $n btree indexes"
+	else
+		bad "$3: amcheck on $n indexes: $bad_idx"
+	fi
+}
+
+# The README's reports, each as one md5: batch_report, batch_dashboard, the
+# aggregates over the partitioned table, comm_result_latest.
+rp_reports_sql() {
+	cat <<'SQL'
+SELECT md5(string_agg(b::text, E'\n' ORDER BY batch_id)) FROM batch_report b;
+SELECT md5(string_agg(d::text, E'\n' ORDER BY batch_id)) FROM batch_dashboard d;
+SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (SELECT format('%s %s %s', batch_id(r), comm_batch_summary(r), comm_status_counts(r)) x FROM results_h GROUP BY batch_id(r)) s;
+SELECT md5(string_agg(comm_result_latest::text, E'\n' ORDER BY 1)) FROM (SELECT comm_result_latest(r) FROM results_gen GROUP BY batch_id, reference_id) s;
+SQL
+}
+
+# Copy the working tree (tracked and untracked, not ignored) into ROOT's
+# /build/DIR and run a command there in a chroot, with /proc mounted for the
+# run ("/" runs it here, in the working tree).  Root only.
+rp_in_root() { # ROOT DIR VERSION COMMAND...
+	local root=$1 dir=$2 v=$3 rc=0 mounted=
+	shift 3
+	if [ "$root" = / ]; then
+		(cd "$CR_ROOT" && CR_PG_MAJOR=$v bash -c "$*")
+		return
+	fi
+	rm -rf --one-file-system "${root:?}/build/$dir"
+	mkdir -p "$root/build/$dir"
+	(cd "$CR_ROOT" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) | tar -C "$root/build/$dir" -xf -
+	if ! mountpoint -q "$root/proc"; then
+		mount -t proc proc "$root/proc"
+		mounted=1
+	fi
+	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+		CR_PG_MAJOR="$v" bash -c "cd /build/$dir && $*" || rc=$?
+	[ -z "$mounted" ] || umount "$root/proc" || umount -l "$root/proc" || true
+	return "$rc"
+}

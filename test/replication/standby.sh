@@ -159,10 +159,7 @@ a=$(rp_sums main "$DB" public public)
 b=$(rp_sums standby "$DB" public public)
 check_eq "same rows in every table and partition: md5 over ::text and over comm_result_send ($(echo "$a" | awk '{s += $2} END {print s}') rows in $(echo "$a" | wc -l) tables)" "$a" "$b"
 
-reports="SELECT md5(string_agg(b::text, E'\n' ORDER BY batch_id)) FROM batch_report b;
-SELECT md5(string_agg(d::text, E'\n' ORDER BY batch_id)) FROM batch_dashboard d;
-SELECT md5(string_agg(x, E'\n' ORDER BY x)) FROM (SELECT format('%s %s %s', batch_id(r), comm_batch_summary(r), comm_status_counts(r)) x FROM results_h GROUP BY batch_id(r)) s;
-SELECT md5(string_agg(comm_result_latest::text, E'\n' ORDER BY 1)) FROM (SELECT comm_result_latest(r) FROM results_gen GROUP BY batch_id, reference_id) s;"
+reports=$(rp_reports_sql)
 a=$(rp_q main "$DB" "$reports")
 b=$(rp_q standby "$DB" "$reports")
 check_eq "the README's reports (batch_report, batch_dashboard, comm_batch_summary, comm_result_latest) agree" "$a" "$b"
@@ -170,34 +167,8 @@ check_eq "the standby's counters agree with a recount of the table" "" \
 	"$(rp_q standby "$DB" "SELECT batch_id FROM batch_dashboard d FULL JOIN (SELECT batch_id, total, status_counts FROM batch_report) b USING (batch_id)
 	                      WHERE d.total IS DISTINCT FROM b.total OR d.status_counts IS DISTINCT FROM b.status_counts")"
 
-force="SET enable_seqscan = off; SET enable_bitmapscan = off;"
-lookups=(
-	"results_key|SELECT count(*) FROM results a WHERE (SELECT count(*) FROM results b WHERE batch_id(b.r) = batch_id(a.r) AND reference_id(b.r) = reference_id(a.r)) = 1"
-	"results_r|SELECT count(*) FROM results a WHERE (SELECT count(*) FROM results b WHERE b.r = a.r) = 1"
-	"results_gen_hash|SELECT count(*) FROM results_gen a WHERE (SELECT count(*) FROM results_gen b WHERE b.r = a.r) = 1"
-	"results_gen_pkey|SELECT count(*) FROM results_gen a WHERE (SELECT count(*) FROM results_gen b WHERE b.batch_id = a.batch_id AND b.reference_id = a.reference_id) = 1"
-	"results_h1_key|SELECT count(*) FROM results_h a WHERE (SELECT count(*) FROM results_h b WHERE batch_id(b.r) = batch_id(a.r) AND reference_id(b.r) = reference_id(a.r)) = 1"
-)
-for l in "${lookups[@]}"; do
-	idx=${l%%|*} sql=${l#*|}
-	table=$(sed -E 's/.*FROM ([a-z_]+) a .*/\1/' <<<"$sql")
-	plan=$(rp_q standby "$DB" "$force EXPLAIN (COSTS OFF) $sql")
-	if grep -q "Scan using $idx" <<<"$plan"; then
-		check_eq "standby: a look-up of every row of $table through $idx finds exactly it" \
-			"$(rp_q standby "$DB" "SELECT count(*) FROM $table")" "$(rp_q standby "$DB" "$force $sql")"
-	else
-		bad "standby: the look-up does not use $idx: $(tr '\n' ' ' <<<"$plan")"
-	fi
-done
-
-rp_amcheck standby "$DB" >"$CR_TMP/amcheck"
-n_idx=$(grep -c . "$CR_TMP/amcheck" || true)
-bad_idx=$(grep -v '|ok$' "$CR_TMP/amcheck" || true)
-if [ -z "$bad_idx" ] && [ "$n_idx" -ge 8 ]; then
-	ok "standby: bt_index_check(heapallindexed) on all $n_idx btree indexes"
-else
-	bad "standby: amcheck on $n_idx indexes: $bad_idx"
-fi
+rp_check_lookups standby "$DB" standby
+rp_check_amcheck standby "$DB" standby
 
 # ------------------------------------------------------------------ failover
 echo "--- failover: the primary stops, the standby is promoted"
