@@ -266,3 +266,73 @@ rp_in_root() { # ROOT DIR VERSION COMMAND...
 	[ -z "$mounted" ] || umount "$root/proc" || umount -l "$root/proc" || true
 	return "$rc"
 }
+
+# A database for the major-version suites: the extension and amcheck, the
+# recommended schema, loads, large values (compressed inline and out of
+# line), merge re-ingests, moves and deletes.
+rp_fill_sql() {
+	echo "CREATE EXTENSION comm_result; CREATE EXTENSION amcheck;"
+	rp_schema_sql
+	cat <<SQL
+INSERT INTO results (r) $(rp_rows_sql base 3000);
+INSERT INTO results_gen (r) $(rp_rows_sql base 3000);
+INSERT INTO results_h (r) SELECT r FROM ($(rp_rows_sql base 3000)) s;
+INSERT INTO results (r) SELECT comm_result('large', 'big' || i, '5550100', jsonb_build_object('blob', repeat('x' || i, 100000)), 'PENDING') FROM generate_series(1, 2) i;
+INSERT INTO results_gen (r) SELECT comm_result('large', 'rnd' || i, '5550100',
+        jsonb_build_object('blob', (SELECT string_agg(md5(i || ':' || g), '' ORDER BY g) FROM generate_series(1, 4000) g)), 'PENDING')
+    FROM generate_series(1, 2) i;
+INSERT INTO results (r) SELECT comm_result(batch_id(r), reference_id(r), target(r), request_variables(r), 'INITIATED', 'LMnew', created_at(r), '2025-01-17 09:00:00+00', attempt_count(r) + 1)
+FROM results WHERE coalesce(request_status(r), 'PENDING') IN ('PENDING', 'FAILED') AND batch_id(r) = 'base'
+ON CONFLICT ((batch_id(r)), (reference_id(r))) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
+UPDATE results_gen SET r = comm_result_transition(r, 'COMPLETED', '2025-01-17 10:00:00+00') WHERE request_status(r) = 'CONNECTED';
+UPDATE results_h SET r = comm_result_transition(r, 'FAILED', '2025-01-17 10:00:00+00') WHERE request_status(r) = 'INITIATED';
+DELETE FROM results WHERE reference_id(r) LIKE '%7';
+ANALYZE;
+SQL
+}
+
+# The state of a database filled by rp_fill_sql, one "name<TAB>value" line
+# each: extension version, indexes, triggers, every table's rows (rp_sums),
+# the reports (rp_reports_sql).
+rp_state() { # NAME DB
+	local version indexes triggers sums sql out
+	version=$(rp_q "$1" "$2" "SELECT extversion FROM pg_extension WHERE extname = 'comm_result'")
+	indexes=$(rp_q "$1" "$2" "SELECT string_agg(c.relname || ':' || am.amname, ' ' ORDER BY c.relname) FROM pg_class c
+	                         JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
+	                         WHERE c.relkind IN ('i', 'I') AND n.nspname = 'public'")
+	triggers=$(rp_q "$1" "$2" "SELECT string_agg(tgrelid::regclass || '.' || tgname || ':' || tgenabled::text, ' ' ORDER BY tgrelid::regclass::text, tgname)
+	                          FROM pg_trigger WHERE NOT tgisinternal")
+	sums=$(rp_sums "$1" "$2" public public)
+	printf 'extension version\t%s\nindexes\t%s\ntriggers\t%s\n' "$version" "$indexes" "$triggers"
+	sed -E 's/^([^ ]+) /table \1\t/' <<<"$sums"
+	while read -r sql; do
+		out=$(rp_q "$1" "$2" "$sql")
+		printf 'report %s\t%s\n' "$(grep -oE 'FROM [a-z_]+' <<<"$sql" | tail -n 1 | cut -c6-)" "$out"
+	done < <(rp_reports_sql)
+}
+
+
+# Checks on a database moved to another server (dump and restore,
+# pg_upgrade): its rp_state equals the one in file STATE line by line,
+# amcheck, look-ups through every index, the guard rejects an illegal change,
+# new rows and moves go through and the counters follow them, new rows go
+# to their batch's hash partition.
+rp_check_moved() { # NAME DB LABEL STATE
+	local key value now err
+	now=$(rp_state "$1" "$2")
+	while IFS=$'\t' read -r key value; do
+		check_eq "$3: $key" "$value" "$(sed -n "s/^$key\t//p" <<<"$now")"
+	done <"$4"
+	rp_check_amcheck "$1" "$2" "$3"
+	rp_check_lookups "$1" "$2" "$3"
+	err=$("$CR_PGBIN/psql" -X -q -At -d "$(rp_conn "$1" "$2")" -v VERBOSITY=verbose \
+		-c "UPDATE results SET r = comm_result(batch_id(r), reference_id(r), 'other@example.com', '{}') WHERE batch_id(r) = 'base' AND reference_id(r) = 'ref2'" 2>&1 || true)
+	check_eq "$3: the guard rejects an illegal change (23514)" 'ERROR:  23514: target of column "r" cannot change' "$(head -n 1 <<<"$err")"
+	check_eq "$3: new rows and moves go through, the counters follow (5 rows, 2 INITIATED)" "5 2" \
+		"$(rp_q "$1" "$2" "INSERT INTO results (r) $(rp_rows_sql after 5);
+		                  UPDATE results SET r = comm_result_transition(r, 'INITIATED', '2025-01-18 00:00:00+00') WHERE batch_id(r) = 'after' AND reference_id(r) = 'ref1';
+		                  SELECT total || ' ' || (status_counts ->> 'INITIATED') FROM batch_dashboard WHERE batch_id = 'after'")"
+	check_eq "$3: new rows of every batch go to that batch's hash partition" 0 \
+		"$(rp_q "$1" "$2" "INSERT INTO results_h (r) SELECT comm_result(b, 'moved', '5550100', '{}') FROM (SELECT DISTINCT batch_id(r) AS b FROM results_h) s;
+		                  SELECT count(*) FROM (SELECT batch_id(r) FROM results_h GROUP BY 1 HAVING count(DISTINCT tableoid) > 1) s")"
+}

@@ -33,24 +33,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/replication.sh"
 XFER=/build/major-xfer
 
 # --------------------------------------------------------------- in a root
-# The state of database app, one "name<TAB>value" line each.
-state() {
-	local version indexes triggers sums sql out
-	version=$(rp_q main app "SELECT extversion FROM pg_extension WHERE extname = 'comm_result'")
-	indexes=$(rp_q main app "SELECT string_agg(c.relname || ':' || am.amname, ' ' ORDER BY c.relname) FROM pg_class c
-	                         JOIN pg_am am ON am.oid = c.relam JOIN pg_namespace n ON n.oid = c.relnamespace
-	                         WHERE c.relkind IN ('i', 'I') AND n.nspname = 'public'")
-	triggers=$(rp_q main app "SELECT string_agg(tgrelid::regclass || '.' || tgname || ':' || tgenabled::text, ' ' ORDER BY tgrelid::regclass::text, tgname)
-	                          FROM pg_trigger WHERE NOT tgisinternal")
-	sums=$(rp_sums main app public public)
-	printf 'extension version\t%s\nindexes\t%s\ntriggers\t%s\n' "$version" "$indexes" "$triggers"
-	sed -E 's/^([^ ]+) /table \1\t/' <<<"$sums"
-	while read -r sql; do
-		out=$(rp_q main app "$sql")
-		printf 'report %s\t%s\n' "$(grep -oE 'FROM [a-z_]+' <<<"$sql" | tail -n 1 | cut -c6-)" "$out"
-	done < <(rp_reports_sql)
-}
-
 inner_start() {
 	cr_ensure_deps
 	cr_build_install >/dev/null
@@ -64,30 +46,11 @@ if [ "${1:-}" = --source ]; then
 	NAME="dump_across $CR_PG_MAJOR source"
 	inner_start
 	"$CR_PGBIN/createdb" app
-	{
-		echo "CREATE EXTENSION comm_result; CREATE EXTENSION amcheck;"
-		rp_schema_sql
-		cat <<SQL
-INSERT INTO results (r) $(rp_rows_sql base 3000);
-INSERT INTO results_gen (r) $(rp_rows_sql base 3000);
-INSERT INTO results_h (r) SELECT r FROM ($(rp_rows_sql base 3000)) s;
-INSERT INTO results (r) SELECT comm_result('large', 'big' || i, '5550100', jsonb_build_object('blob', repeat('x' || i, 100000)), 'PENDING') FROM generate_series(1, 2) i;
-INSERT INTO results_gen (r) SELECT comm_result('large', 'rnd' || i, '5550100',
-        jsonb_build_object('blob', (SELECT string_agg(md5(i || ':' || g), '' ORDER BY g) FROM generate_series(1, 4000) g)), 'PENDING')
-    FROM generate_series(1, 2) i;
-INSERT INTO results (r) SELECT comm_result(batch_id(r), reference_id(r), target(r), request_variables(r), 'INITIATED', 'LMnew', created_at(r), '2025-01-17 09:00:00+00', attempt_count(r) + 1)
-FROM results WHERE coalesce(request_status(r), 'PENDING') IN ('PENDING', 'FAILED') AND batch_id(r) = 'base'
-ON CONFLICT ((batch_id(r)), (reference_id(r))) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
-UPDATE results_gen SET r = comm_result_transition(r, 'COMPLETED', '2025-01-17 10:00:00+00') WHERE request_status(r) = 'CONNECTED';
-UPDATE results_h SET r = comm_result_transition(r, 'FAILED', '2025-01-17 10:00:00+00') WHERE request_status(r) = 'INITIATED';
-DELETE FROM results WHERE reference_id(r) LIKE '%7';
-ANALYZE;
-SQL
-	} | "$CR_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d app >/dev/null
+	rp_fill_sql | "$CR_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d app >/dev/null
 	ok "PostgreSQL $V: the recommended schema filled"
 	mkdir -p "$XFER/v$CR_PG_MAJOR"
 	"$CR_PGBIN/pg_dump" -Fc -d app -f "$XFER/v$CR_PG_MAJOR/app.dump"
-	state >"$XFER/v$CR_PG_MAJOR/state"
+	rp_state main app >"$XFER/v$CR_PG_MAJOR/state"
 	echo "$V" >"$XFER/v$CR_PG_MAJOR/version"
 	ok "pg_dump -Fc ($(du -k "$XFER/v$CR_PG_MAJOR/app.dump" | cut -f1) kB) and its state ($(wc -l <"$XFER/v$CR_PG_MAJOR/state") lines)"
 	finish
@@ -105,19 +68,7 @@ if [ "${1:-}" = --target ]; then
 	else
 		bad "$label: pg_restore: $out"
 	fi
-	state >"$CR_TMP/state"
-	while IFS=$'\t' read -r key value; do
-		check_eq "$label: $key" "$value" "$(sed -n "s/^$key\t//p" "$CR_TMP/state")"
-	done <"$XFER/from$FROM/state"
-	rp_check_amcheck main app "$label"
-	rp_check_lookups main app "$label"
-	err=$("$CR_PGBIN/psql" -X -q -At -d app -v VERBOSITY=verbose \
-		-c "UPDATE results SET r = comm_result(batch_id(r), reference_id(r), 'other@example.com', '{}') WHERE batch_id(r) = 'base' AND reference_id(r) = 'ref2'" 2>&1 || true)
-	check_eq "$label: the guard rejects an illegal change (23514)" 'ERROR:  23514: target of column "r" cannot change' "$(head -n 1 <<<"$err")"
-	check_eq "$label: new rows and moves go through, the counters follow (5 rows, 2 INITIATED)" "5 2" \
-		"$(rp_q main app "INSERT INTO results (r) $(rp_rows_sql after 5);
-		                  UPDATE results SET r = comm_result_transition(r, 'INITIATED', '2025-01-18 00:00:00+00') WHERE batch_id(r) = 'after' AND reference_id(r) = 'ref1';
-		                  SELECT total || ' ' || (status_counts ->> 'INITIATED') FROM batch_dashboard WHERE batch_id = 'after'")"
+	rp_check_moved main app "$label" "$XFER/from$FROM/state"
 	if rp_no_crash main; then ok "$label: no crash in the server log"; else bad "$label: the server log shows a crash"; fi
 	finish
 	exit
