@@ -5,7 +5,8 @@
 #   17  in a Debian trixie root, 18 in a Debian sid root, both made with
 #       debootstrap: the -Werror build with that release's own gcc, then the
 #       regression, isolation, README, fuzz (quick), dump/restore, crash and
-#       upgrade suites (test/run.sh with CR_SUITES).
+#       upgrade suites, the streaming standby and logical replication
+#       (test/run.sh with CR_SUITES).
 # Ends with a table: version, compiler, build warnings, tests passed/failed.
 #
 #   test/matrix.sh             15, 17 and 18
@@ -22,7 +23,7 @@ CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
 CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
 # The suites that run inside the roots; the sanitizer run is left to 15 (its
 # work-around is specific to Debian 12's toolchain).
-CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade}
+CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade standby logical}
 declare -A suite_of=([17]=trixie [18]=sid)
 
 # The versions asked for, each once, checked before anything is made.

@@ -32,12 +32,14 @@ declare -A suite_script=(
 	[dump_restore]=test/recovery/dump_restore.sh
 	[crash]=test/recovery/crash.sh
 	[upgrade]=test/upgrade/upgrade.sh
+	[standby]=test/replication/standby.sh
+	[logical]=test/replication/logical.sh
 	[sanitize]=test/sanitize/run.sh
 	[packaging]=test/packaging/check.sh
 	[python]=clients/python/test.sh
 	[node]=clients/node/test.sh
 )
-for name in ${CR_SUITES:-fuzz dump_restore crash upgrade sanitize packaging python node}; do
+for name in ${CR_SUITES:-fuzz dump_restore crash upgrade standby logical sanitize packaging python node}; do
 	[ "$name" = none ] && continue
 	suite=${suite_script[$name]:-}
 	if [ -z "$suite" ]; then
