@@ -336,3 +336,16 @@ rp_check_moved() { # NAME DB LABEL STATE
 		"$(rp_q "$1" "$2" "INSERT INTO results_h (r) SELECT comm_result(b, 'moved', '5550100', '{}') FROM (SELECT DISTINCT batch_id(r) AS b FROM results_h) s;
 		                  SELECT count(*) FROM (SELECT batch_id(r) FROM results_h GROUP BY 1 HAVING count(DISTINCT tableoid) > 1) s")"
 }
+
+# The root in which PostgreSQL VERSION runs for the major-version suites:
+# CR_ROOT_15 (default "/", this machine: CI's Debian 12), CR_ROOT_17 and
+# CR_ROOT_18 (default test/matrix.sh's roots under CR_ROOTS).
+CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
+rp_root_of() { # VERSION
+	case $1 in
+	15) echo "${CR_ROOT_15:-/}" ;;
+	17) echo "${CR_ROOT_17:-$CR_ROOTS/pg17-trixie}" ;;
+	18) echo "${CR_ROOT_18:-$CR_ROOTS/pg18-sid}" ;;
+	*) return 1 ;;
+	esac
+}

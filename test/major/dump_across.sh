@@ -76,22 +76,13 @@ fi
 
 # --------------------------------------------------------------- on the host
 [ "$(id -u)" -eq 0 ] || { echo "dump_across.sh runs chroot: run it as root" >&2; exit 2; }
-CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
-root_of() {
-	case $1 in
-	15) echo "${CR_ROOT_15:-/}" ;;
-	17) echo "${CR_ROOT_17:-$CR_ROOTS/pg17-trixie}" ;;
-	18) echo "${CR_ROOT_18:-$CR_ROOTS/pg18-sid}" ;;
-	*) return 1 ;;
-	esac
-}
 xfer_of() { if [ "$1" = / ]; then echo "$XFER"; else echo "$1$XFER"; fi; }
 pairs=("${@:-15:17 15:18 17:18}")
 # shellcheck disable=SC2206 # one pair per word
 pairs=(${pairs[*]})
 for p in "${pairs[@]}"; do
 	for v in "${p%%:*}" "${p##*:}"; do
-		root=$(root_of "$v") || { echo "unsupported version $v (choose from 15 17 18)" >&2; exit 2; }
+		root=$(rp_root_of "$v") || { echo "unsupported version $v (choose from 15 17 18)" >&2; exit 2; }
 		[ -x "$root/usr/lib/postgresql/$v/bin/postgres" ] || { echo "no PostgreSQL $v in $root (test/matrix.sh $v makes it)" >&2; exit 2; }
 	done
 done
@@ -112,16 +103,16 @@ done_sources=" "
 for p in "${pairs[@]}"; do
 	from=${p%%:*} to=${p##*:}
 	if [[ "$done_sources" != *" $from "* ]]; then
-		rm -rf "$(xfer_of "$(root_of "$from")")/v$from"
-		run "$(root_of "$from")" "$from" --source
+		rm -rf "$(xfer_of "$(rp_root_of "$from")")/v$from"
+		run "$(rp_root_of "$from")" "$from" --source
 		done_sources+="$from "
 	fi
-	src=$(xfer_of "$(root_of "$from")")/v$from
-	dst=$(xfer_of "$(root_of "$to")")/from$from
+	src=$(xfer_of "$(rp_root_of "$from")")/v$from
+	dst=$(xfer_of "$(rp_root_of "$to")")/from$from
 	rm -rf "$dst"
 	mkdir -p "$dst"
 	cp "$src"/* "$dst"/
-	run "$(root_of "$to")" "$to" --target "$from"
+	run "$(rp_root_of "$to")" "$to" --target "$from"
 done
 echo "$NAME: $CR_PASSED passed, $CR_FAILED failed"
 exit "$status"

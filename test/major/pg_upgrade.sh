@@ -1,44 +1,53 @@
 #!/usr/bin/env bash
-# pg_upgrade of a database of comm_result from PostgreSQL 15 to 17.
+# pg_upgrade of a database of comm_result to a newer PostgreSQL major
+# version: for each pair OLD:NEW (default 15:17 15:18).  17:18 is left out:
+# with the roots' Debian 13 17.12 and sid 18.6, pg_upgrade fails for any
+# database, even one table of plain columns without comm_result: 17.12 keeps
+# a "pg_attver" option on every column, which 18.6 refuses (ERROR:
+# unrecognized parameter "pg_attver") while restoring the schema.
 #
 # pg_upgrade needs the old and the new server's binaries side by side, and no
-# Debian release carries both 15 and 17 (Debian 12 has only 15, Debian 13
-# only 17; apt.postgresql.org, which has both, is not reachable here).  So
-# this suite makes a root that has both: a copy of the 17 root (Debian 13,
-# test/matrix.sh's) into which 15's server (/usr/lib/postgresql/15 and
-# /usr/share/postgresql/15 from Debian 12, with comm_result built for 15
-# installed) is copied, with the few shared libraries of Debian 12 that 15's
-# binaries need and Debian 13 does not have under the same name (ICU 72,
-# OpenLDAP 2.5, LLVM 14: found with ldd, listed in the output).  Debian 13's
-# glibc runs Debian 12's binaries.  In that root:
-#   - build and install comm_result for 17;
-#   - a 15 cluster (15's initdb, 15's server) gets the database that
+# Debian release carries two of 15, 17 and 18 (Debian 12 has only 15, Debian
+# 13 only 17, sid only 18; apt.postgresql.org, which has them all, is not
+# reachable here).  So this suite makes a root that has both: a copy of NEW's
+# root (test/matrix.sh's) into which OLD's server (/usr/lib/postgresql/OLD
+# and /usr/share/postgresql/OLD, with comm_result built for OLD installed)
+# is copied from OLD's root, with the shared libraries that OLD's binaries
+# need and NEW's root lacks under that name (for 15 in Debian 13: ICU 72,
+# OpenLDAP 2.5, LLVM 14; found with ldd and listed in the output).  The newer
+# glibc runs the older binaries.  In that root:
+#   - build and install comm_result for NEW;
+#   - an OLD cluster (OLD's initdb and server) gets the database that
 #     test/major/dump_across.sh dumps (test/lib/replication.sh: rp_fill_sql),
 #     and its state is written down (rp_state);
-#   - pg_upgrade --check, then pg_upgrade (copy mode) into a new 17 cluster;
-#   - the 17 server: the same state line by line (extension version, indexes,
-#     triggers, md5 over ::text and comm_result_send of every table, the
-#     reports), amcheck on every btree index, forced look-ups through every
-#     index, the guard, new writes and the counters, ALTER EXTENSION UPDATE.
+#   - pg_upgrade --check, then pg_upgrade (copy mode) into a new NEW cluster
+#     (made without data checksums, as the old one: 18's initdb turns them on
+#     by default and pg_upgrade requires the same setting);
+#   - the NEW server: the same state line by line (extension version,
+#     indexes, triggers, md5 over ::text and comm_result_send of every table,
+#     the reports), amcheck on every btree index, forced look-ups through
+#     every index, the guard, new writes and the counters, the hash
+#     partitions' routing, ALTER EXTENSION UPDATE.
 #
 # Usage (as root: it runs chroot):
-#   test/major/pg_upgrade.sh
-#   CR_ROOT_15=/        where PostgreSQL 15 is installed: "/" is this machine
-#                       (CI's Debian 12); else a Debian 12 root
-#   CR_ROOT_17=$CR_ROOTS/pg17-trixie   the 17 root (test/matrix.sh makes it)
-#   CR_UPGRADE_ROOT=$CR_ROOTS/pg15-17-upgrade   the combined root: made from
-#                       a copy of the 17 root when missing (about 20 s and
-#                       1.8 GB), its 15 part refreshed on every run
+#   test/major/pg_upgrade.sh [OLD:NEW ...]
+#   CR_ROOT_15, CR_ROOT_17, CR_ROOT_18   the roots, as for dump_across.sh
+#                       ("/" for 15 is this machine, CI's Debian 12)
+#   CR_UPGRADE_ROOTS=$CR_ROOTS   where the combined roots pgOLD-NEW-upgrade
+#                       are kept: each made from a copy of NEW's root when
+#                       missing (about 20 s and 2 GB), its OLD part refreshed
+#                       on every run; delete one to refresh it
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 set -euo pipefail
 
 NAME=pg_upgrade
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/replication.sh"
-OLD=15 NEW=17
 
 # --------------------------------------------------------------- in the combined root
 if [ "${1:-}" = --inner ]; then
+	OLD=$2 NEW=$3
+	NAME="pg_upgrade $OLD->$NEW"
 	OLD_BIN=/usr/lib/postgresql/$OLD/bin
 	NEW_BIN=/usr/lib/postgresql/$NEW/bin
 	cr_ensure_deps
@@ -55,8 +64,11 @@ if [ "${1:-}" = --inner ]; then
 	cr_as_pg "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -m fast -w stop >/dev/null
 
 	# the new cluster, made as the old one was (test/lib/cluster.sh)
+	# (18's initdb turns data checksums on by default; the old cluster has none)
+	checksums=()
+	[ "$NEW" -lt 18 ] || checksums=(--no-data-checksums)
 	cr_as_pg "$NEW_BIN/initdb" -D "$CR_TMP/new" -U "$CR_PGUSER" --auth=trust \
-		--encoding=UTF8 --locale=C.UTF-8 >"$CR_TMP/initdb-new.log" 2>&1
+		--encoding=UTF8 --locale=C.UTF-8 "${checksums[@]}" >"$CR_TMP/initdb-new.log" 2>&1
 	upgrade() { # pg_upgrade options
 		(cd "$CR_TMP" && cr_as_pg "$NEW_BIN/pg_upgrade" -b "$OLD_BIN" -B "$NEW_BIN" -d "$CR_PGDATA" -D "$CR_TMP/new" \
 			-U "$CR_PGUSER" -s "$CR_TMP" "$@")
@@ -72,7 +84,7 @@ if [ "${1:-}" = --inner ]; then
 	else
 		bad "pg_upgrade failed"
 		echo "$out"
-		cat "$CR_TMP"/new/pg_upgrade_output.d/*/log/* 2>/dev/null | tail -n 40 || true
+		grep -h -B 3 -A 3 -E "^(pg_restore: )?(error|ERROR|DETAIL)" "$CR_TMP"/new/pg_upgrade_output.d/*/log/pg_upgrade_dump_*.log 2>/dev/null || true
 		exit 1
 	fi
 	CR_PGBIN=$NEW_BIN CR_PGDATA=$CR_TMP/new
@@ -90,50 +102,70 @@ fi
 
 # --------------------------------------------------------------- on the host
 [ "$(id -u)" -eq 0 ] || { echo "pg_upgrade.sh runs chroot: run it as root" >&2; exit 2; }
-CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
-ROOT_OLD=${CR_ROOT_15:-/}
-ROOT_NEW=${CR_ROOT_17:-$CR_ROOTS/pg17-trixie}
-COMBO=${CR_UPGRADE_ROOT:-$CR_ROOTS/pg15-17-upgrade}
-for r in "$ROOT_OLD:$OLD" "$ROOT_NEW:$NEW"; do
-	[ -x "${r%:*}/usr/lib/postgresql/${r##*:}/bin/postgres" ] ||
-		{ echo "no PostgreSQL ${r##*:} in ${r%:*} (test/matrix.sh makes the roots)" >&2; exit 2; }
+CR_UPGRADE_ROOTS=${CR_UPGRADE_ROOTS:-$CR_ROOTS}
+pairs=("${@:-15:17 15:18}")
+# shellcheck disable=SC2206 # one pair per word
+pairs=(${pairs[*]})
+for p in "${pairs[@]}"; do
+	for v in "${p%%:*}" "${p##*:}"; do
+		root=$(rp_root_of "$v") || { echo "unsupported version $v (choose from 15 17 18)" >&2; exit 2; }
+		[ -x "$root/usr/lib/postgresql/$v/bin/postgres" ] || { echo "no PostgreSQL $v in $root (test/matrix.sh $v makes it)" >&2; exit 2; }
+	done
 done
 mounted=
 trap '[ -z "$mounted" ] || umount "$mounted" || umount -l "$mounted" || true' EXIT
 
-cr_log "building and installing comm_result for $OLD in $ROOT_OLD"
-rp_in_root "$ROOT_OLD" comm_result-major "$OLD" "source test/lib/cluster.sh; cr_ensure_deps; cr_build_install" >/dev/null
-if [ ! -x "$COMBO/usr/lib/postgresql/$NEW/bin/postgres" ]; then
-	cr_log "making $COMBO from a copy of $ROOT_NEW"
-	rm -rf --one-file-system "$COMBO.tmp"
-	cp -a --one-file-system "$ROOT_NEW" "$COMBO.tmp"
-	rm -rf --one-file-system "$COMBO.tmp/build"
-	mv "$COMBO.tmp" "$COMBO"
-fi
-cr_log "copying PostgreSQL $OLD from $ROOT_OLD into $COMBO"
-rm -rf "$COMBO/usr/lib/postgresql/$OLD" "$COMBO/usr/share/postgresql/$OLD"
-cp -a "$ROOT_OLD/usr/lib/postgresql/$OLD" "$COMBO/usr/lib/postgresql/"
-cp -a "$ROOT_OLD/usr/share/postgresql/$OLD" "$COMBO/usr/share/postgresql/"
-# the libraries that the old binaries need and the new root lacks, from the
-# old root, until ldd finds every one
-mountpoint -q "$COMBO/proc" || { mount -t proc proc "$COMBO/proc" && mounted=$COMBO/proc; }
-copied=()
-for _ in 1 2 3 4 5; do
-	missing=$(for f in "$COMBO/usr/lib/postgresql/$OLD"/bin/* "$COMBO/usr/lib/postgresql/$OLD"/lib/*.so; do
-		chroot "$COMBO" ldd "${f#"$COMBO"}" 2>/dev/null | sed -n 's/^\t\([^ ]*\) => not found$/\1/p'
-	done | sort -u)
-	[ -n "$missing" ] || break
-	for so in $missing; do
-		src=$(find "$ROOT_OLD/usr/lib/x86_64-linux-gnu" "$ROOT_OLD/lib/x86_64-linux-gnu" -maxdepth 1 -name "$so" 2>/dev/null | head -n 1)
-		[ -n "$src" ] || { echo "$so: needed by PostgreSQL $OLD's binaries, not found in $ROOT_OLD" >&2; exit 1; }
-		cp -L "$src" "$COMBO/usr/lib/x86_64-linux-gnu/$so"
-		copied+=("$so")
+# A root with both servers: NEW's root copied once, OLD's server copied in on
+# every run with the libraries it needs that NEW's root lacks.
+make_combo() { # OLD NEW COMBO
+	local old=$1 new=$2 combo=$3 root_old root_new missing so src copied=()
+	root_old=$(rp_root_of "$old") root_new=$(rp_root_of "$new")
+	if [ ! -x "$combo/usr/lib/postgresql/$new/bin/postgres" ]; then
+		cr_log "making $combo from a copy of $root_new"
+		rm -rf --one-file-system "$combo.tmp"
+		cp -a --one-file-system "$root_new" "$combo.tmp"
+		rm -rf --one-file-system "$combo.tmp/build"
+		mv "$combo.tmp" "$combo"
+	fi
+	cr_log "copying PostgreSQL $old from $root_old into $combo"
+	rm -rf "$combo/usr/lib/postgresql/$old" "$combo/usr/share/postgresql/$old"
+	cp -a "$root_old/usr/lib/postgresql/$old" "$combo/usr/lib/postgresql/"
+	cp -a "$root_old/usr/share/postgresql/$old" "$combo/usr/share/postgresql/"
+	mountpoint -q "$combo/proc" || { mount -t proc proc "$combo/proc" && mounted=$combo/proc; }
+	for _ in 1 2 3 4 5; do
+		missing=$(for f in "$combo/usr/lib/postgresql/$old"/bin/* "$combo/usr/lib/postgresql/$old"/lib/*.so; do
+			chroot "$combo" ldd "${f#"$combo"}" 2>/dev/null | sed -n 's/^\t\([^ ]*\) => not found$/\1/p'
+		done | sort -u)
+		[ -n "$missing" ] || break
+		for so in $missing; do
+			src=$(find "$root_old/usr/lib/x86_64-linux-gnu" "$root_old/lib/x86_64-linux-gnu" -maxdepth 1 -name "$so" 2>/dev/null | head -n 1)
+			[ -n "$src" ] || { echo "$so: needed by PostgreSQL $old's binaries, not found in $root_old" >&2; return 1; }
+			cp -L "$src" "$combo/usr/lib/x86_64-linux-gnu/$so"
+			copied+=("$so")
+		done
 	done
-done
-[ -z "$missing" ] || { echo "still missing after 5 rounds: $missing" >&2; exit 1; }
-echo "libraries of $ROOT_OLD copied into $COMBO: ${copied[*]:-none (already there)}"
-[ -z "$mounted" ] || { umount "$mounted"; mounted=; }
+	[ -z "$missing" ] || { echo "still missing after 5 rounds: $missing" >&2; return 1; }
+	echo "libraries of $root_old copied into $combo: ${copied[*]:-none (already there)}"
+	[ -z "$mounted" ] || { umount "$mounted"; mounted=; }
+}
 
-rc=0
-rp_in_root "$COMBO" comm_result-major "$NEW" "bash test/major/pg_upgrade.sh --inner" || rc=$?
-exit "$rc"
+status=0
+built=" "
+for p in "${pairs[@]}"; do
+	old=${p%%:*} new=${p##*:}
+	if [[ "$built" != *" $old "* ]]; then
+		cr_log "building and installing comm_result for $old in $(rp_root_of "$old")"
+		rp_in_root "$(rp_root_of "$old")" comm_result-major "$old" "source test/lib/cluster.sh; cr_ensure_deps; cr_build_install" >/dev/null
+		built+="$old "
+	fi
+	combo=$CR_UPGRADE_ROOTS/pg$old-$new-upgrade
+	make_combo "$old" "$new" "$combo"
+	log=$(mktemp)
+	rc=0
+	rp_in_root "$combo" comm_result-major "$new" "bash test/major/pg_upgrade.sh --inner $old $new" >"$log" 2>&1 || rc=$?
+	cr_tally "$(tail -n 1 "$log")" || rc=1
+	if [ "$rc" -eq 0 ]; then grep -E '^(ok|FAIL) ' "$log" || true; else status=1; cat "$log"; fi
+	rm -f "$log"
+done
+echo "$NAME: $CR_PASSED passed, $CR_FAILED failed"
+exit "$status"
