@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for the suites that need more than one cluster (test/replication/,
 # test/major/): extra nodes next to the cluster of cr_cluster_start, each in
 # its own directory under $CR_TMP with its own Unix socket and port, and the
@@ -138,6 +139,7 @@ CREATE UNIQUE INDEX results_h2_key ON results_h2 ((batch_id(r)), (reference_id(r
 CREATE TRIGGER results_h_guard BEFORE UPDATE ON results_h
     FOR EACH ROW EXECUTE FUNCTION comm_result_guard();
 SQL
+	# shellcheck disable=SC2153 # CR_ROOT is test/lib/cluster.sh's
 	cat "$CR_ROOT/examples/reporting.sql"
 }
 
@@ -244,11 +246,24 @@ SELECT md5(string_agg(comm_result_latest::text, E'\n' ORDER BY 1)) FROM (SELECT 
 SQL
 }
 
+# Mount /proc in ROOT unless it is mounted (one left by a killed run is
+# reused); rp_proc_unmount (also for an EXIT trap) unmounts what we mounted.
+RP_MOUNTED=
+rp_proc_mount() { # ROOT
+	mountpoint -q "$1/proc" && return
+	mount -t proc proc "$1/proc"
+	RP_MOUNTED=$1/proc
+}
+rp_proc_unmount() {
+	[ -z "$RP_MOUNTED" ] || umount "$RP_MOUNTED" || umount -l "$RP_MOUNTED" || true
+	RP_MOUNTED=
+}
+
 # Copy the working tree (tracked and untracked, not ignored) into ROOT's
 # /build/DIR and run a command there in a chroot, with /proc mounted for the
 # run ("/" runs it here, in the working tree).  Root only.
 rp_in_root() { # ROOT DIR VERSION COMMAND...
-	local root=$1 dir=$2 v=$3 rc=0 mounted=
+	local root=$1 dir=$2 v=$3 rc=0
 	shift 3
 	if [ "$root" = / ]; then
 		(cd "$CR_ROOT" && CR_PG_MAJOR=$v bash -c "$*")
@@ -257,13 +272,10 @@ rp_in_root() { # ROOT DIR VERSION COMMAND...
 	rm -rf --one-file-system "${root:?}/build/$dir"
 	mkdir -p "$root/build/$dir"
 	(cd "$CR_ROOT" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) | tar -C "$root/build/$dir" -xf -
-	if ! mountpoint -q "$root/proc"; then
-		mount -t proc proc "$root/proc"
-		mounted=1
-	fi
+	rp_proc_mount "$root"
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
 		CR_PG_MAJOR="$v" bash -c "cd /build/$dir && $*" || rc=$?
-	[ -z "$mounted" ] || umount "$root/proc" || umount -l "$root/proc" || true
+	rp_proc_unmount
 	return "$rc"
 }
 

@@ -36,7 +36,7 @@ XFER=/build/major-xfer
 inner_start() {
 	cr_ensure_deps
 	cr_build_install >/dev/null
-	cr_cluster_start
+	cr_cluster_start -c fsync=off
 	trap 'rc=$?; checks_aborted "$rc"; rp_cleanup; exit $rc' EXIT
 	export PGOPTIONS='-c client_min_messages=warning'
 	V=$(rp_q main postgres "SELECT current_setting('server_version')" | cut -d' ' -f1)
@@ -87,6 +87,8 @@ for p in "${pairs[@]}"; do
 	done
 done
 
+trap rp_proc_unmount EXIT
+trap 'exit 130' INT TERM
 status=0
 run() { # ROOT VERSION ARGS: one inner run, its summary line tallied
 	local log line rc=0

@@ -52,7 +52,7 @@ if [ "${1:-}" = --inner ]; then
 	NEW_BIN=/usr/lib/postgresql/$NEW/bin
 	cr_ensure_deps
 	cr_build_install >/dev/null
-	PG_CONFIG=$OLD_BIN/pg_config cr_cluster_start
+	PG_CONFIG=$OLD_BIN/pg_config cr_cluster_start -c fsync=off
 	trap 'rc=$?; checks_aborted "$rc"; rp_cleanup; exit $rc' EXIT
 	export PGOPTIONS='-c client_min_messages=warning'
 	v_old=$(rp_q main postgres "SELECT current_setting('server_version')" | cut -d' ' -f1)
@@ -112,8 +112,8 @@ for p in "${pairs[@]}"; do
 		[ -x "$root/usr/lib/postgresql/$v/bin/postgres" ] || { echo "no PostgreSQL $v in $root (test/matrix.sh $v makes it)" >&2; exit 2; }
 	done
 done
-mounted=
-trap '[ -z "$mounted" ] || umount "$mounted" || umount -l "$mounted" || true' EXIT
+trap rp_proc_unmount EXIT
+trap 'exit 130' INT TERM
 
 # A root with both servers: NEW's root copied once, OLD's server copied in on
 # every run with the libraries it needs that NEW's root lacks.
@@ -131,7 +131,7 @@ make_combo() { # OLD NEW COMBO
 	rm -rf "$combo/usr/lib/postgresql/$old" "$combo/usr/share/postgresql/$old"
 	cp -a "$root_old/usr/lib/postgresql/$old" "$combo/usr/lib/postgresql/"
 	cp -a "$root_old/usr/share/postgresql/$old" "$combo/usr/share/postgresql/"
-	mountpoint -q "$combo/proc" || { mount -t proc proc "$combo/proc" && mounted=$combo/proc; }
+	rp_proc_mount "$combo"
 	for _ in 1 2 3 4 5; do
 		missing=$(for f in "$combo/usr/lib/postgresql/$old"/bin/* "$combo/usr/lib/postgresql/$old"/lib/*.so; do
 			chroot "$combo" ldd "${f#"$combo"}" 2>/dev/null | sed -n 's/^\t\([^ ]*\) => not found$/\1/p'
@@ -146,7 +146,7 @@ make_combo() { # OLD NEW COMBO
 	done
 	[ -z "$missing" ] || { echo "still missing after 5 rounds: $missing" >&2; return 1; }
 	echo "libraries of $root_old copied into $combo: ${copied[*]:-none (already there)}"
-	[ -z "$mounted" ] || { umount "$mounted"; mounted=; }
+	rp_proc_unmount
 }
 
 status=0

@@ -198,7 +198,7 @@ else
 	bad "s_text: the subscription was not disabled"
 fi
 errline=$(tail -n +"$log_from" "$SUBLOG" | grep -m 1 -A 3 'ERROR: .*target of column "r" cannot change' || true)
-echo "$errline" | sed 's/^/    log: /'
+while read -r l; do echo "    log: $l"; done <<<"$errline"
 check_eq "the subscriber's log names the guard's error, the row and the transaction's finish LSN" "t t t" \
 	"$(grep -q '23514\|ERROR: *target of column "r" cannot change' <<<"$errline" && echo t) $(grep -q 'reference_id "ref10"' <<<"$errline" && echo t) $(grep -qE 'finished at [0-9A-F]+/[0-9A-F]+' <<<"$errline" && echo t)"
 check_eq "the log says the subscription was disabled" 1 \
