@@ -128,7 +128,7 @@ PM=$(head -1 "$SDIR/data/postmaster.pid")
 CHILDREN=$(ps -o pid= --ppid "$PM" | tr -d ' ' | tr '\n' ' ')
 echo "    kill -9 standby postmaster $PM and its $(wc -w <<<"$CHILDREN") children (startup process and WAL receiver among them)"
 # shellcheck disable=SC2086 # one pid per word
-kill -9 "$PM" $CHILDREN
+kill -9 "$PM" $CHILDREN || true   # (a child may have exited already)
 for p in $PM $CHILDREN; do
 	for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 done
