@@ -175,13 +175,14 @@ echo "--- failover: the primary stops, the standby is promoted"
 cr_as_pg "$PGB/pg_ctl" -D "$CR_PGDATA" -m fast -w stop >/dev/null
 check_eq "pg_promote()" t "$(rp_q standby "$DB" "SELECT pg_promote(true, 60)")"
 check_eq "the promoted standby is out of recovery" f "$(rp_q standby "$DB" "SELECT pg_is_in_recovery()")"
+# (ref3808: a baseline row the workers never move, they take ref1 to ref3800)
 check_eq "it takes new rows (a merge upsert too) and legal moves through the guard" "3 INITIATED 1" \
 	"$(rp_q standby "$DB" "INSERT INTO results (r) $(rp_rows_sql after 3);
 	      INSERT INTO results (r) SELECT comm_result('after', 'ref1', '+1 (555) 0000001', '{}', 'INITIATED', attempt_count => 1)
 	      ON CONFLICT ((batch_id(r)), (reference_id(r))) DO UPDATE SET r = comm_result_merge(results.r, excluded.r);
-	      UPDATE results_gen SET r = comm_result_transition(r, 'INITIATED', '2025-01-18 00:00:00+00') WHERE batch_id = 'base' AND reference_id = 'ref8';
+	      UPDATE results_gen SET r = comm_result_transition(r, 'INITIATED', '2025-01-18 00:00:00+00') WHERE batch_id = 'base' AND reference_id = 'ref3808';
 	      SELECT count(*) || ' ' || max(request_status(r)::text) FILTER (WHERE reference_id(r) = 'ref1') || ' ' ||
-	             (SELECT attempt_count(r) FROM results_gen WHERE batch_id = 'base' AND reference_id = 'ref8') FROM results WHERE batch_id(r) = 'after'")"
+	             (SELECT attempt_count(r) FROM results_gen WHERE batch_id = 'base' AND reference_id = 'ref3808') FROM results WHERE batch_id(r) = 'after'")"
 err=$("$PGB/psql" -X -q -At -d "$(rp_conn standby "$DB")" -v VERBOSITY=verbose \
 	-c "UPDATE results SET r = comm_result(batch_id(r), reference_id(r), 'other@example.com', '{}') WHERE batch_id(r) = 'after' AND reference_id(r) = 'ref2'" 2>&1 || true)
 check_eq "its guard rejects an illegal change (23514)" 'ERROR:  23514: target of column "r" cannot change' "$(head -n 1 <<<"$err")"
