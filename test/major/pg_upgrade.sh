@@ -123,7 +123,8 @@ make_combo() { # OLD NEW COMBO
 	if [ ! -x "$combo/usr/lib/postgresql/$new/bin/postgres" ]; then
 		cr_log "making $combo from a copy of $root_new"
 		rm -rf --one-file-system "$combo.tmp"
-		cp -a --one-file-system "$root_new" "$combo.tmp"
+		mkdir -p "$combo.tmp"
+		cp -a --one-file-system "$root_new/." "$combo.tmp/"   # (the root itself may be a symbolic link)
 		rm -rf --one-file-system "$combo.tmp/build"
 		mv "$combo.tmp" "$combo"
 	fi
