@@ -5,7 +5,8 @@
 #   17  in a Debian trixie root, 18 in a Debian sid root, both made with
 #       debootstrap: the -Werror build with that release's own gcc, then the
 #       regression, isolation, README, fuzz (quick), dump/restore, crash and
-#       upgrade suites (test/run.sh with CR_SUITES).
+#       upgrade suites, the streaming standby and logical replication
+#       (test/run.sh with CR_SUITES).
 # Ends with a table: version, compiler, build warnings, tests passed/failed.
 #
 #   test/matrix.sh             15, 17 and 18
@@ -22,7 +23,7 @@ CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
 CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
 # The suites that run inside the roots; the sanitizer run is left to 15 (its
 # work-around is specific to Debian 12's toolchain).
-CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade}
+CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade standby logical}
 declare -A suite_of=([17]=trixie [18]=sid)
 
 # The versions asked for, each once, checked before anything is made.
@@ -153,9 +154,32 @@ for v in "${versions[@]}"; do
 	cr_log "PostgreSQL $v: exit status $rc"
 done
 
+# Moving between major versions needs two roots at once (test/major/); 17:18
+# is left out of pg_upgrade (README, Upgrading).
+pairs=() upgrades=()
+for a in "${versions[@]}"; do
+	for b in "${versions[@]}"; do
+		[ "$a" -lt "$b" ] || continue
+		pairs+=("$a:$b")
+		[ "$a" != 15 ] || upgrades+=("$a:$b")
+	done
+done
+major_run() { # SUITE PAIRS...
+	local log=$LOGS/$1.log rc=0
+	[ "$#" -gt 1 ] || return 0
+	cr_log "moving between major versions: test/major/$1.sh ${*:2} (log: $log)"
+	cr_as_root env CR_ROOTS="$CR_ROOTS" bash "$CR_ROOT/test/major/$1.sh" "${@:2}" >"$log" 2>&1 || rc=$?
+	majors+=("$(tail -n 1 "$log")")
+	[ "$rc" -eq 0 ] || { tail -n 60 "$log" >&2; return 1; }
+}
+majors=()
+major_run dump_across "${pairs[@]}" || status=1
+major_run pg_upgrade "${upgrades[@]}" || status=1
+
 echo
 echo "| version | server | compiler | build warnings | tests passed | tests failed | time |"
 echo "| --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
+[ "${#majors[@]}" -eq 0 ] || printf '%s\n' "${majors[@]}"
 echo "logs: $LOGS"
 exit "$status"

@@ -32,6 +32,8 @@ declare -A suite_script=(
 	[dump_restore]=test/recovery/dump_restore.sh
 	[crash]=test/recovery/crash.sh
 	[upgrade]=test/upgrade/upgrade.sh
+	[standby]=test/replication/standby.sh
+	[logical]=test/replication/logical.sh
 	[sanitize]=test/sanitize/run.sh
 	[packaging]=test/packaging/check.sh
 	[python]=clients/python/test.sh
@@ -41,7 +43,7 @@ declare -A suite_script=(
 # A suite that cannot run here (test/citus/ without Citus installed) says
 # "NAME: not run: why" and exits 0; it is listed, not counted.
 not_run=()
-for name in ${CR_SUITES:-fuzz dump_restore crash upgrade sanitize packaging python node citus}; do
+for name in ${CR_SUITES:-fuzz dump_restore crash upgrade standby logical sanitize packaging python node citus}; do
 	[ "$name" = none ] && continue
 	suite=${suite_script[$name]:-}
 	if [ -z "$suite" ]; then

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# pg_dump on one PostgreSQL major version, pg_restore into the next: the way
+# to move a database of comm_result to a new major version with a dump.
+#
+# For each pair FROM:TO (default 15:17 15:18 17:18), in the roots that
+# test/matrix.sh makes (one PostgreSQL version each):
+#   in FROM's root  build and install comm_result, fill a database with the
+#                   README's recommended schema (test/lib/replication.sh),
+#                   loads, merge re-ingests, moves, deletes and large values,
+#                   pg_dump -Fc it, and write down its state: extension
+#                   version, indexes, triggers, md5 over ::text and over
+#                   comm_result_send of every table, the README's reports;
+#   in TO's root    build and install comm_result, pg_restore --exit-on-error
+#                   the dump (copied across) into a fresh cluster, and check
+#                   that state line by line, amcheck on every btree index,
+#                   forced look-ups through every index, the guard (an illegal
+#                   change rejected, 23514), and the counters after new writes.
+#
+# Usage (as root: it runs chroot):
+#   test/major/dump_across.sh [FROM:TO ...]
+#   CR_ROOT_15=/        where PostgreSQL 15 runs: "/" is this machine (CI's
+#                       Debian 12); else a root made by debootstrap
+#   CR_ROOT_17=$CR_ROOTS/pg17-trixie  CR_ROOT_18=$CR_ROOTS/pg18-sid
+#                       (CR_ROOTS=/var/cache/comm_result, as in test/matrix.sh)
+# Each side builds and installs comm_result in its root; the roots must exist
+# (test/matrix.sh makes them).
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
+set -euo pipefail
+
+NAME=dump_across
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/replication.sh"
+XFER=/build/major-xfer
+
+# --------------------------------------------------------------- in a root
+inner_start() {
+	cr_ensure_deps
+	cr_build_install >/dev/null
+	cr_cluster_start -c fsync=off
+	trap 'rc=$?; checks_aborted "$rc"; rp_cleanup; exit $rc' EXIT
+	export PGOPTIONS='-c client_min_messages=warning'
+	V=$(rp_q main postgres "SELECT current_setting('server_version')" | cut -d' ' -f1)
+}
+
+if [ "${1:-}" = --source ]; then
+	NAME="dump_across $CR_PG_MAJOR source"
+	inner_start
+	"$CR_PGBIN/createdb" app
+	rp_fill_sql | "$CR_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d app >/dev/null
+	ok "PostgreSQL $V: the recommended schema filled"
+	mkdir -p "$XFER/v$CR_PG_MAJOR"
+	"$CR_PGBIN/pg_dump" -Fc -d app -f "$XFER/v$CR_PG_MAJOR/app.dump"
+	rp_state main app >"$XFER/v$CR_PG_MAJOR/state"
+	echo "$V" >"$XFER/v$CR_PG_MAJOR/version"
+	ok "pg_dump -Fc ($(du -k "$XFER/v$CR_PG_MAJOR/app.dump" | cut -f1) kB) and its state ($(wc -l <"$XFER/v$CR_PG_MAJOR/state") lines)"
+	finish
+	exit
+fi
+
+if [ "${1:-}" = --target ]; then
+	FROM=$2
+	NAME="dump_across $FROM->$CR_PG_MAJOR target"
+	inner_start
+	label="$(cat "$XFER/from$FROM/version") -> $V"
+	"$CR_PGBIN/createdb" -T template0 app
+	if out=$("$CR_PGBIN/pg_restore" --exit-on-error -d app "$XFER/from$FROM/app.dump" 2>&1); then
+		ok "$label: pg_restore --exit-on-error of the $FROM dump"
+	else
+		bad "$label: pg_restore: $out"
+	fi
+	rp_check_moved main app "$label" "$XFER/from$FROM/state"
+	if rp_no_crash main; then ok "$label: no crash in the server log"; else bad "$label: the server log shows a crash"; fi
+	finish
+	exit
+fi
+
+# --------------------------------------------------------------- on the host
+[ "$(id -u)" -eq 0 ] || { echo "dump_across.sh runs chroot: run it as root" >&2; exit 2; }
+xfer_of() { if [ "$1" = / ]; then echo "$XFER"; else echo "$1$XFER"; fi; }
+pairs=("${@:-15:17 15:18 17:18}")
+# shellcheck disable=SC2206 # one pair per word
+pairs=(${pairs[*]})
+for p in "${pairs[@]}"; do
+	for v in "${p%%:*}" "${p##*:}"; do
+		root=$(rp_root_of "$v") || { echo "unsupported version $v (choose from 15 17 18)" >&2; exit 2; }
+		[ -x "$root/usr/lib/postgresql/$v/bin/postgres" ] || { echo "no PostgreSQL $v in $root (test/matrix.sh $v makes it)" >&2; exit 2; }
+	done
+done
+
+trap rp_proc_unmount EXIT
+trap 'exit 130' INT TERM
+status=0
+run() { # ROOT VERSION ARGS: one inner run, its summary line tallied
+	local log line rc=0
+	log=$(mktemp)
+	cr_log "PostgreSQL $2 in $1: dump_across.sh ${*:3}"
+	rp_in_root "$1" comm_result-major "$2" "bash test/major/dump_across.sh ${*:3}" >"$log" 2>&1 || rc=$?
+	line=$(tail -n 1 "$log")
+	cr_tally "$line" || rc=1
+	# the checks' lines; the whole log when something failed
+	if [ "$rc" -eq 0 ]; then grep -E '^(ok|FAIL) ' "$log" || true; else status=1; cat "$log"; fi
+	rm -f "$log"
+}
+done_sources=" "
+for p in "${pairs[@]}"; do
+	from=${p%%:*} to=${p##*:}
+	if [[ "$done_sources" != *" $from "* ]]; then
+		rm -rf "$(xfer_of "$(rp_root_of "$from")")/v$from"
+		run "$(rp_root_of "$from")" "$from" --source
+		done_sources+="$from "
+	fi
+	src=$(xfer_of "$(rp_root_of "$from")")/v$from
+	dst=$(xfer_of "$(rp_root_of "$to")")/from$from
+	rm -rf "$dst"
+	mkdir -p "$dst"
+	cp "$src"/* "$dst"/
+	run "$(rp_root_of "$to")" "$to" --target "$from"
+done
+echo "$NAME: $CR_PASSED passed, $CR_FAILED failed"
+exit "$status"
