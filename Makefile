@@ -53,8 +53,7 @@ print-version:
 # passed on: debian/rules runs its own makes, one per version.
 .PHONY: deb
 deb:
-	@if ! command -v pg_buildext >/dev/null || \
-	    [ ! -f /usr/share/perl5/Debian/Debhelper/Sequence/pgxs_loop.pm ]; then \
+	@if ! dpkg-query -W -f '$${Status}' postgresql-server-dev-all 2>/dev/null | grep -q 'ok installed$$'; then \
 		echo "make deb: postgresql-server-dev-all is not installed (it brings pg_buildext's debhelper add-on and the server headers): sudo apt-get install postgresql-server-dev-all debhelper" >&2; \
 		exit 1; \
 	fi

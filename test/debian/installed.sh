@@ -144,8 +144,10 @@ for other in /tmp/debs/other/*.deb; do
 	[ -f "$other" ] || continue
 	w=${other##*/postgresql-}
 	w=${w%%-*}
+	# apt 2: "Depends: postgresql-W but it is not installable"; apt 3:
+	# "Depends postgresql-W (> X)", then "but none of the choices are installable".
 	check_refused "apt refuses ${other##*/}: postgresql-$w is not installed" \
-		"Depends: postgresql-$w but it is not installable" \
+		"Depends:? postgresql-$w( \\([^)]*\\))?( but it is not installable)?\$" \
 		apt-get install -y -q "$other"
 	check_eq "and leaves it uninstalled" "" "$(status_of "postgresql-$w-comm-result")"
 	[ -z "$dpkg_tried" ] || continue
