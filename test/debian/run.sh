@@ -106,7 +106,8 @@ make_build_root() {
 	tmp=$root.tmp
 	cr_as_root rm -rf --one-file-system "$tmp"
 	if [ "$v" != 15 ] && [ -x "$(matrix_root "$v")/usr/lib/postgresql/$v/bin/pg_config" ]; then
-		cr_as_root cp -a "$(matrix_root "$v")" "$tmp"
+		# (-x: not into a /proc that a running test/matrix.sh mounted there.)
+		cr_as_root cp -ax "$(matrix_root "$v")" "$tmp"
 		cr_as_root rm -rf --one-file-system "$tmp/build"
 	else
 		# The matrix's recipe.  (Not lintian here: debootstrap does not
@@ -263,7 +264,7 @@ install_version() {
 	work=$pristine.work
 	work_copies+=("$work")
 	cr_as_root rm -rf --one-file-system "$work"
-	cr_as_root cp -a "$pristine" "$work"
+	cr_as_root cp -ax "$pristine" "$work"
 	copy_tree "$work/build/comm_result"
 	cr_as_root mkdir -p "$work/tmp/debs/other"
 	for deb in "$DEBS"/*.deb; do
