@@ -212,8 +212,8 @@ build_version() {
 	[ -f "$deb" ] || return
 	cp "$deb" "$DEBS/"
 
-	# Depends: postgresql-NN (newer pg_buildext: at least the server release
-	# it was built with), the JIT provider postgresql-NN provides itself when
+	# Depends: postgresql-NN (at least the minor release that the build
+	# root's /etc/postgresql-common/minor_versions names), the JIT provider postgresql-NN provides itself when
 	# the package has bitcode, libc6 for the module; nothing else.
 	local depends names other
 	depends=$(dpkg-deb -f "$deb" Depends)
