@@ -57,13 +57,13 @@ deb:
 		echo "make deb: postgresql-server-dev-all is not installed (it brings pg_buildext's debhelper add-on and the server headers): sudo apt-get install postgresql-server-dev-all debhelper" >&2; \
 		exit 1; \
 	fi
-	@if ! command -v dh >/dev/null || ! command -v dpkg-buildpackage >/dev/null; then \
-		echo "make deb: debhelper is not installed: sudo apt-get install debhelper dpkg-dev" >&2; \
-		exit 1; \
-	fi
 	@v=$$(PG_SUPPORTED_VERSIONS=installed pg_buildext supported-versions | xargs); \
 	if [ -z "$$v" ]; then \
 		echo "make deb: no server headers of PostgreSQL 15 to 18 are installed: sudo apt-get install postgresql-server-dev-all (or postgresql-server-dev-NN)" >&2; \
+		exit 1; \
+	fi; \
+	if ! command -v dh >/dev/null || ! command -v dpkg-buildpackage >/dev/null; then \
+		echo "make deb: debhelper is not installed: sudo apt-get install debhelper dpkg-dev" >&2; \
 		exit 1; \
 	fi; \
 	echo "make deb: building postgresql-NN-comm-result for PostgreSQL $$v"

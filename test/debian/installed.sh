@@ -169,5 +169,21 @@ out=$(make -s -C "$CR_ROOT" deb 2>&1 || true)
 check_eq "and says nothing else but make's own last line" "" \
 	"$(grep -vE '^make deb: |^make: \*\*\* \[Makefile:[0-9]+: deb\] Error 1$' <<<"$out" || true)"
 
+# ... and with postgresql-server-dev-all but no server headers of a version
+# in debian/pgversions (as on a release whose PostgreSQL is older than 15):
+# the package forced in without its dependencies.
+dev_all() {
+	(cd "$LOG" && { apt-get download -q postgresql-server-dev-all ||
+		{ apt-get -o Acquire::Check-Valid-Until=false update -q && apt-get download -q postgresql-server-dev-all; }; }) &&
+		dpkg --force-depends -i "$LOG"/postgresql-server-dev-all_*.deb
+}
+if dev_all >"$LOG/dev-all.log" 2>&1; then
+	check_refused "make deb without server headers says so and names postgresql-server-dev-all" \
+		'^make deb: no server headers of PostgreSQL 15 to 18 are installed: sudo apt-get install postgresql-server-dev-all' \
+		make -s -C "$CR_ROOT" deb
+else
+	bad "could not force postgresql-server-dev-all in: $(tail -n 3 "$LOG/dev-all.log")"
+fi
+
 rm -rf "$LOG"
 finish
