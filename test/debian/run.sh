@@ -13,7 +13,7 @@
 #     against the installed files, 1.0 is updated, the autopkgtest runs,
 #     apt removes the package and the server keeps working, the .debs of
 #     the other versions are refused, and "make deb" names
-#     postgresql-server-dev-all.
+#     postgresql-server-dev-all when it or the server headers are missing.
 # Ends with "debian: N passed, M failed".
 #
 #   test/debian/run.sh            15, 17 and 18
@@ -46,7 +46,10 @@ for v in "${@:-15 17 18}"; do
 	done
 done
 [ "$(id -u)" -eq 0 ] || sudo -v
-command -v debootstrap >/dev/null || cr_apt_install debootstrap
+if ! command -v debootstrap >/dev/null; then
+	cr_log "installing debootstrap"
+	cr_apt_install debootstrap
+fi
 
 build_root() { echo "$CR_ROOTS/$CR_DEB_PREFIX-build-$1-${suite_of[$1]}"; }
 run_root() { echo "$CR_ROOTS/$CR_DEB_PREFIX-run-$1-${suite_of[$1]}"; }
@@ -305,5 +308,5 @@ for v in "${versions[@]}"; do
 	fi
 	echo "PostgreSQL $v: install tests in $(($(date +%s) - t0)) s"
 done
-echo "total: $(($(date +%s) - start)) s (logs: $LOGS)"
+echo "total: $(($(date +%s) - start)) s (logs, kept after a failure: $LOGS)"
 finish
