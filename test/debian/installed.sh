@@ -16,7 +16,8 @@ LOG=$(mktemp -d /tmp/comm_result_installed.XXXXXX)
 status_of() { dpkg-query -W -f '${Status}' "$1" 2>/dev/null || true; }
 # psql as the cluster's superuser, or as another role with -U; unaligned.
 psql_as() { psql -X -q -At -v ON_ERROR_STOP=1 "$@"; }
-# Check that "$@" fails and that its output matches an extended regexp $1.
+# check_refused WHAT PATTERN COMMAND...: COMMAND fails and its output
+# matches the extended regexp PATTERN.
 check_refused() {
 	local what=$1 pattern=$2 out rc=0
 	shift 2
