@@ -45,3 +45,29 @@ dist:
 
 print-version:
 	@echo $(DISTVERSION)
+
+# Debian packages (debian/): postgresql-NN-comm-result_*.deb, in the parent
+# directory as dpkg-buildpackage leaves them, for every version in
+# debian/pgversions whose server headers are installed.  A missing tool
+# stops it with one line naming the package to install.  MAKEFLAGS is not
+# passed on: debian/rules runs its own makes, one per version.
+.PHONY: deb
+deb:
+	@if ! dpkg-query -W -f '$${Status}' postgresql-server-dev-all 2>/dev/null | grep -q 'ok installed$$'; then \
+		echo "make deb: postgresql-server-dev-all is not installed (it brings pg_buildext's debhelper add-on and the server headers): sudo apt-get install postgresql-server-dev-all debhelper" >&2; \
+		exit 1; \
+	fi
+	@v=$$(PG_SUPPORTED_VERSIONS=installed pg_buildext supported-versions | xargs); \
+	if [ -z "$$v" ]; then \
+		echo "make deb: no server headers of PostgreSQL 15 to 18 are installed: sudo apt-get install postgresql-server-dev-all (or postgresql-server-dev-NN)" >&2; \
+		exit 1; \
+	fi; \
+	if ! command -v dh >/dev/null || ! command -v dpkg-buildpackage >/dev/null; then \
+		echo "make deb: debhelper is not installed: sudo apt-get install debhelper dpkg-dev" >&2; \
+		exit 1; \
+	fi; \
+	echo "make deb: building postgresql-NN-comm-result for PostgreSQL $$v"
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS PG_SUPPORTED_VERSIONS=installed pg_buildext updatecontrol
+	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS PG_SUPPORTED_VERSIONS=installed PG_UPDATECONTROL=yes \
+		dpkg-buildpackage -us -uc -b
+	@ls -1 ../postgresql-*-comm-result_$$(dpkg-parsechangelog -S Version)_*.deb

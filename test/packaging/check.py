@@ -8,6 +8,10 @@
   control file's default_version, the newest SQL script and CHANGELOG.md agree
   with it (the extension's version is the release's major.minor);
 - every older extension version has an upgrade path to the newest;
+- the Debian packaging agrees: debian/changelog's newest version is the
+  release's, debian/pgversions lists META.json's PostgreSQL versions,
+  debian/control is control.in's for 15, and debian/ names no sql/ or src/
+  file (they are found by wildcard);
 - "make dist" builds comm_result-VERSION.zip from git, with everything under
   comm_result-VERSION/ and without CI plumbing, and the archive builds.
 
@@ -137,6 +141,40 @@ with open(os.path.join(src, "CHANGELOG.md")) as f:
 heads = re.findall(r"^## \[?([0-9][0-9.]*)\]?", changelog, re.M)
 check(bool(heads) and heads[0] == version,
       "CHANGELOG.md's newest entry is the release's version", str(heads[:1]))
+
+# --- the Debian package (debian/; test/debian/run.sh builds and tests it) ----
+with open(os.path.join(src, "debian", "changelog")) as f:
+    m = re.match(r"^\S+ \(([^)]+)\) ", f.readline())
+debian_version = m.group(1) if m else ""
+# [epoch:]upstream[-revision]: the upstream part is the release's version.
+upstream = debian_version.split(":", 1)[-1].rsplit("-", 1)[0]
+check(upstream == version, "debian/changelog's newest entry is the release's version",
+      f"{debian_version} != {version}-N")
+reqs = prereqs.get("runtime", {}).get("requires", {}).get("PostgreSQL", "")
+lo, hi = re.search(r">=\s*(\d+)", reqs), re.search(r"<\s*(\d+)", reqs)
+with open(os.path.join(src, "debian", "pgversions")) as f:
+    pgversions = [ln.strip() for ln in f if ln.strip() and not ln.startswith("#")]
+wanted = [str(n) for n in range(int(lo.group(1)), int(hi.group(1)))] if lo and hi else []
+check(pgversions == wanted, "debian/pgversions lists the major versions META.json supports",
+      f"{pgversions} != {wanted}")
+# debian/control is what pg_buildext updatecontrol makes of control.in on
+# Debian 12 (PostgreSQL 15); "make deb" remakes it for the installed versions.
+with open(os.path.join(src, "debian", "control.in")) as f:
+    control_in = f.read()
+with open(os.path.join(src, "debian", "control")) as f:
+    control_deb = f.read()
+check(control_deb.strip() == control_in.replace("PGVERSION", "15").strip(),
+      "debian/control is debian/control.in for PostgreSQL 15")
+# The packaging picks up sql/*.sql and src/*.c by wildcard (the Makefile's):
+# no file of debian/ names one of them.
+named = []
+for dirpath, _, files in os.walk(os.path.join(src, "debian")):
+    for name in files:
+        with open(os.path.join(dirpath, name), errors="replace") as f:
+            text = f.read()
+        named += [(name, s) for d in ("sql", "src") for s in os.listdir(os.path.join(src, d))
+                  if s in text]
+check(not named, "no file of debian/ names a file of sql/ or src/", str(named[:3]))
 
 # --- the archive -------------------------------------------------------------
 made = subprocess.run(["make", "-s", "-C", work, "dist"], capture_output=True, text=True)
