@@ -173,10 +173,10 @@ check_eq "sessions load the 1.1 library" 1.1 "$(loaded_library april)"
 # optional field, so that the first 3240 rows hold every combination of
 # request_status (absent or one of 9), call_manager_sid, sent_at,
 # session_id, conversation_id (absent, null, present), created_at (absent,
-# present) and attempt_count (absent, which is 0, or positive); targets, variables, instants and keys
-# vary beside them (keys in natural-order traps: 12 vs 0000012).  Rows
-# 5000-5059 have large variables: compressed in line, out of line, and out
-# of line compressed.
+# present) and attempt_count (absent, which is 0, or positive); targets,
+# variables, instants and keys vary beside them (keys with and without
+# leading zeros, for the natural order).  Rows 5000-5059 have large
+# variables: compressed in line, out of line, and out of line compressed.
 psql_db april <<'SQL'
 CREATE EXTENSION comm_result VERSION '1.1';
 CREATE EXTENSION pageinspect;
