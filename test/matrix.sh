@@ -89,6 +89,13 @@ run_version() {
 		echo "could not copy the source tree (is $CR_ROOT a git checkout?)" >&2
 		return 1
 	}
+	# The 1.1 release's sources for test/upgrade/upgrade.sh, which has no git
+	# history in the root (without them it skips the upgrade from 1.1).
+	local old_tar=$root/build/comm_result/test/upgrade/comm_result-1.1.tar
+	git -C "$CR_ROOT" archive 9d5ef02 | cr_as_root tee "$old_tar" >/dev/null || {
+		cr_as_root rm -f "$old_tar"
+		echo "no 1.1 sources for the upgrade suite (git archive 9d5ef02 failed)" >&2
+	}
 	# /proc for the suites' process substitutions (/dev/fd) and ps; it is
 	# unmounted when the run ends, however it ends (one left by a killed run
 	# is reused, not stacked).
