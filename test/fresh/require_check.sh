@@ -135,10 +135,11 @@ has "no pg_config: names Debian's header path" "$(printf '%s\n' "$out" | tail -n
 
 # 7. A user without sudo, and one whom sudo refuses: one line, what to ask an
 #    administrator for, and no apt-get.
-printf '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n' >"$T/offline/sudo"
-chmod 755 "$T/offline/sudo"
+mkdir "$T/refuses"
+printf '#!/bin/sh\necho "sudo: a password is required" >&2\nexit 1\n' >"$T/refuses/sudo"
+chmod 755 "$T/refuses/sudo"
 for how in "no sudo:$T/nosudo:is not root and there is no sudo" \
-	"sudo refuses:$T/offline:may not use sudo"; do
+	"sudo refuses:$T/refuses:may not use sudo"; do
 	IFS=: read -r label dir why <<<"$how"
 	rm -f "$T/apt.log"
 	rc=0

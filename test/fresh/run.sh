@@ -85,19 +85,30 @@ fresh_copy() {
 	done
 	cr_as_root rm -rf --one-file-system "$WORK"
 	cr_as_root cp -a "$PRISTINE" "$WORK"
+	# The CAs this machine adds to Debian's (an egress proxy's, say) are
+	# its network's configuration, not packages: without them npm cannot
+	# reach its registry through such a proxy.  Node reads them from
+	# NODE_EXTRA_CA_CERTS (set by in_root and as_user).
+	if [ -n "$extra_ca" ]; then
+		cat /usr/local/share/ca-certificates/*.crt | cr_as_root tee "$WORK$extra_ca" >/dev/null
+	fi
 	cr_as_root mount -t proc proc "$WORK/proc" && mounts+=("$WORK/proc")
 	cr_as_root mount --bind /dev/pts "$WORK/dev/pts" && mounts+=("$WORK/dev/pts")
 }
 
+extra_ca=
+if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
+	extra_ca=/etc/comm_result-host-ca.pem
+fi
 # in_root [CMD...]: run as root in the copy, with a clean environment.
 in_root() {
 	cr_as_root chroot "$WORK" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LANG=C.UTF-8 "$@"
+		HOME=/root LANG=C.UTF-8 ${extra_ca:+NODE_EXTRA_CA_CERTS=$extra_ca} "$@"
 }
 # as_user USER SHELL-COMMAND: run as USER in the copy, in ~/comm_result.
 as_user() {
 	in_root runuser -u "$1" -- /usr/bin/env -i PATH=/usr/local/bin:/usr/bin:/bin \
-		HOME="/home/$1" LANG=C.UTF-8 bash -c "cd ~/comm_result && $2"
+		HOME="/home/$1" LANG=C.UTF-8 ${extra_ca:+NODE_EXTRA_CA_CERTS=$extra_ca} bash -c "cd ~/comm_result && $2"
 }
 # add_user USER: a user with a 0700 home holding a clone of its own.
 add_user() {
