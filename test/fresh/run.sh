@@ -260,6 +260,9 @@ for variant in ${FRESH_VARIANTS:-root sudo}; do
 		exit 2
 		;;
 	esac
+	# What the commands installed, in order (apt's own record).
+	cr_as_root cat "$WORK/var/log/apt/history.log" >"$LOGS/$variant-apt-history.log" 2>/dev/null || true
+	sed -n "s/^Commandline: /$variant: /p" "$LOGS/$variant-apt-history.log"
 done
 umount_all
 cr_as_root rm -rf --one-file-system "$WORK"
