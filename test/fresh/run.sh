@@ -35,6 +35,7 @@ CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
 PRISTINE=$CR_ROOTS/fresh-pg15-bookworm
 WORK=$CR_ROOTS/fresh-pg15-bookworm.run
 [ "$(id -u)" -eq 0 ] || sudo -v
+start_all=$(date +%s)
 cr_require debootstrap git
 
 LOGS=$(mktemp -d /tmp/comm_result_fresh.XXXXXX)
@@ -198,7 +199,6 @@ check_tests() { # label
 }
 
 times=()
-start_all=$(date +%s)
 for variant in ${FRESH_VARIANTS:-root sudo}; do
 	cr_log "variant \"$variant\": a fresh copy of $PRISTINE, clone of $commit"
 	fresh_copy
