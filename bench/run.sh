@@ -62,7 +62,7 @@ if { [ "$PART" = transitions ] || [ "$PART" = report ]; } && [ "$SKIP_D" = 1 ]; 
 fi
 
 start=$(date +%s)
-cr_ensure_deps
+cr_require build python3
 if [ "$SKIP_D" != 1 ] && [ "$SKIP_BUILD" != 1 ]; then
 	cr_build_install
 fi

@@ -17,7 +17,7 @@ results=${1:-$here/results.jsonl}
 [ -r "$results" ] || { echo "demo.sh: cannot read $results" >&2; exit 1; }
 results=$(cd "$(dirname "$results")" && pwd)/$(basename "$results")
 
-cr_ensure_deps
+cr_require build
 cr_build_install
 cr_cluster_start
 "$CR_PGBIN/psql" -X -v ON_ERROR_STOP=1 -v results="$results" -v today="$here/today_response.json" -f "$here/demo.sql"

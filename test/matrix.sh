@@ -39,6 +39,9 @@ for v in "${@:-15 17 18}"; do
 done
 # Ask for sudo's password now, not in the middle of a long run.
 [ "$(id -u)" -eq 0 ] || sudo -v
+# The roots of 17 and 18 are made with debootstrap and get a copy of the
+# tree from git; 15 (test/run.sh) asks for its own needs.
+[ "${versions[*]}" = 15 ] || cr_require debootstrap git
 
 root_of() { echo "$CR_ROOTS/pg$1-${suite_of[$1]}"; }
 
@@ -52,9 +55,6 @@ make_roots() {
 		[ "$v" = 15 ] && continue
 		root=$(root_of "$v")
 		[ -x "$root/usr/lib/postgresql/$v/bin/pg_config" ] && continue
-		if ! command -v debootstrap >/dev/null; then
-			cr_apt_install debootstrap
-		fi
 		cr_log "making the PostgreSQL $v root $root (debootstrap ${suite_of[$v]})"
 		cr_as_root mkdir -p "$CR_ROOTS"
 		cr_as_root rm -rf --one-file-system "$root.tmp"

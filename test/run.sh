@@ -5,7 +5,9 @@
 # Works as root or as a user with sudo on Debian 12.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 
-cr_ensure_deps
+# python3: the README check; ps: test/recovery/crash.sh.  The other suites
+# ask for what they need themselves.
+cr_require build python3 ps
 cr_build_install
 cr_cluster_start
 cd "$CR_ROOT"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Tests of the node-postgres client (clients/node) against a throwaway
 # PostgreSQL cluster with the installed comm_result extension. It does not
-# build or install the extension (test/run.sh does). Installs node and npm
-# with apt only when node is missing, runs "npm ci" only when node_modules is
-# missing or older than package-lock.json. The last line is "node client: N
-# passed, M failed"; the exit status is non-zero on any failure.
+# build or install the extension (test/run.sh does). Installs nodejs with
+# apt when node is missing, and npm when the npm packages are missing, to
+# install them with "npm ci". The last line is "node client: N passed, M
+# failed"; the exit status is non-zero on any failure.
 set -euo pipefail
 
 NODE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -13,20 +13,21 @@ source "$NODE_DIR/../../test/lib/cluster.sh"
 
 summary() { echo "node client: $1 passed, $2 failed"; }
 
-if ! command -v node >/dev/null; then
-	cr_log "installing nodejs and npm"
-	cr_apt_install nodejs npm
-fi
-# npm writes node_modules/.package-lock.json when it installs: older than
-# package-lock.json means a dependency was added or changed since.
-if [ ! -d "$NODE_DIR/node_modules" ] ||
+cr_require server node
+# npm ci writes node_modules/.package-lock.json last: without it the
+# packages are missing or half installed (a failed run is undone, so that
+# the next one installs them again); older than package-lock.json means a
+# dependency was added or changed since.
+if [ ! -f "$NODE_DIR/node_modules/.package-lock.json" ] ||
 	[ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then
-	if ! command -v npm >/dev/null; then
-		cr_log "installing npm"
-		cr_apt_install npm
+	cr_require npm
+	cr_log "installing the client's npm packages (npm ci in $NODE_DIR)"
+	if ! (cd "$NODE_DIR" && npm ci --quiet --no-audit --no-fund) >&2; then
+		rm -rf "$NODE_DIR/node_modules"
+		echo "comm_result: missing the Node client's npm packages (pg, postgres-array, pg-copy-streams): npm ci failed; connect to the npm registry and run: cd $NODE_DIR && npm ci" >&2
+		summary 0 1
+		exit 1
 	fi
-	cr_log "npm ci in $NODE_DIR"
-	(cd "$NODE_DIR" && npm ci --quiet --no-audit --no-fund) >&2
 fi
 
 cr_cluster_start

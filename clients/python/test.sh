@@ -26,10 +26,7 @@ finish() {
 }
 trap finish EXIT
 
-if ! "$PY" -c 'import psycopg' 2>/dev/null; then
-	cr_log "installing python3-psycopg"
-	cr_apt_install python3-psycopg
-fi
+cr_require server psycopg
 
 # cr_cluster_start installs its own EXIT trap: put finish back, also when it
 # fails, so that the summary line is still printed.

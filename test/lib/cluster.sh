@@ -19,9 +19,10 @@ cr_as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Run a command as the user that owns the cluster.
+# Run a command as the user that owns the cluster (as postgres from /: the
+# checkout may be in a home that postgres cannot enter).
 cr_as_pg() {
-	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+	if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # Install Debian packages (the package lists are refreshed first).
@@ -30,20 +31,122 @@ cr_apt_install() {
 	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@"
 }
 
-# Install what the build and the tests need, only when it is missing.
-cr_ensure_deps() {
-	local pkgs=()
-	[ -x "$PG_CONFIG" ] && [ -f "$("$PG_CONFIG" --pgxs 2>/dev/null || echo /nonexistent)" ] ||
-		pkgs+=("postgresql-server-dev-$CR_PG_MAJOR")
-	[ -x "/usr/lib/postgresql/$CR_PG_MAJOR/bin/initdb" ] || pkgs+=("postgresql-$CR_PG_MAJOR")
-	command -v make >/dev/null || pkgs+=(make)
-	command -v gcc >/dev/null || pkgs+=(gcc)
-	command -v python3 >/dev/null || pkgs+=(python3)
-	if [ "${#pkgs[@]}" -gt 0 ]; then
-		cr_log "installing ${pkgs[*]}"
-		cr_apt_install "${pkgs[@]}"
+# What the scripts need, one row per need: the Debian package that provides
+# it, what it is, and a check of the very file or command the scripts use
+# (not of one that merely comes in the same package: since Debian's 15.18,
+# pgxs.mk comes with postgresql-client-15, without the server headers).
+# cr_need NEED sets CR_NEED_PKG and CR_NEED_WHAT and returns 0 when the need
+# is met.  "build" stands for what every build of the extension needs.
+CR_BUILD_NEEDS="server headers pgxs make gcc libc"
+cr_cmd() { PATH=$PATH:/usr/sbin:/sbin command -v "$1" >/dev/null; } # sudo's PATH has sbin
+cr_need() {
+	local v=$CR_PG_MAJOR pgc bindir server includedir pgxs
+	pgc=$(command -v "$PG_CONFIG" || true)
+	if [ -n "$pgc" ]; then
+		bindir=$("$pgc" --bindir) server=$("$pgc" --includedir-server)
+		includedir=$("$pgc" --includedir) pgxs=$("$pgc" --pgxs)
+	else # Debian's paths, to say what is missing
+		bindir=/usr/lib/postgresql/$v/bin server=/usr/include/postgresql/$v/server
+		includedir=/usr/include/postgresql pgxs=/usr/lib/postgresql/$v/lib/pgxs/src/makefiles/pgxs.mk
 	fi
+	CR_NEED_PKG='' CR_NEED_WHAT=''
+	case $1 in
+	server)
+		CR_NEED_PKG=postgresql-$v CR_NEED_WHAT="the PostgreSQL $v server, $bindir/initdb"
+		[ -x "$bindir/initdb" ] && [ -x "$bindir/pg_ctl" ] && [ -x "$bindir/postgres" ] && [ -x "$bindir/psql" ] ;;
+	headers) # pg_config comes with them, so it is part of the check
+		CR_NEED_PKG=postgresql-server-dev-$v CR_NEED_WHAT="the server headers, $server/postgres.h"
+		[ -n "$pgc" ] && [ -f "$server/postgres.h" ] ;;
+	pgxs)
+		CR_NEED_PKG=postgresql-server-dev-$v CR_NEED_WHAT="PGXS, $pgxs"
+		[ -n "$pgc" ] && [ -f "$pgxs" ] ;;
+	make) CR_NEED_PKG=make CR_NEED_WHAT=make; cr_cmd make ;;
+	gcc) CR_NEED_PKG=gcc CR_NEED_WHAT=gcc; cr_cmd gcc ;;
+	libc)
+		CR_NEED_PKG=libc6-dev CR_NEED_WHAT="the C headers, stdlib.h"
+		cr_cmd gcc && printf '#include <stdlib.h>\n' | gcc -E -x c - >/dev/null 2>&1 ;;
+	libpq)
+		CR_NEED_PKG=libpq-dev CR_NEED_WHAT="libpq's header, $includedir/libpq-fe.h"
+		[ -f "$includedir/libpq-fe.h" ] ;;
+	asan | ubsan) # the runtime test/sanitize/run.sh puts into LD_PRELOAD
+		CR_NEED_PKG=libasan8 CR_NEED_WHAT="gcc's lib$1 runtime"
+		[ "$1" = asan ] || CR_NEED_PKG=libubsan1
+		cr_cmd gcc && [ -f "$(readlink -f "$(gcc -print-file-name="lib$1.so")")" ] ;;
+	python3) CR_NEED_PKG=python3 CR_NEED_WHAT=python3; cr_cmd python3 ;;
+	psycopg)
+		CR_NEED_PKG=python3-psycopg CR_NEED_WHAT="psycopg 3 for /usr/bin/python3"
+		[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import psycopg' 2>/dev/null ;;
+	node) CR_NEED_PKG=nodejs CR_NEED_WHAT=node; cr_cmd node ;;
+	npm) CR_NEED_PKG=npm CR_NEED_WHAT=npm; cr_cmd npm ;;
+	git) CR_NEED_PKG=git CR_NEED_WHAT=git; cr_cmd git ;;
+	ps) CR_NEED_PKG=procps CR_NEED_WHAT=ps; cr_cmd ps ;;
+	valgrind) CR_NEED_PKG=valgrind CR_NEED_WHAT=valgrind; cr_cmd valgrind ;;
+	perf) CR_NEED_PKG=linux-perf CR_NEED_WHAT=perf; cr_cmd perf ;;
+	debootstrap) CR_NEED_PKG=debootstrap CR_NEED_WHAT=debootstrap; cr_cmd debootstrap ;;
+	*)
+		echo "cr_need: unknown need \"$1\"" >&2
+		exit 2 ;;
+	esac
 }
+
+# Stop with one line that names the packages and the command to run.
+cr_missing() { # packages, what they are for, why not installed, what to do
+	echo "comm_result: missing $1 ($2): $3; $4" >&2
+	exit 1
+}
+
+# cr_require NEED...: install, in one apt-get run, the packages of the needs
+# that are not met ("build" stands for CR_BUILD_NEEDS), and say which; as
+# root or through sudo.  Stops with one line naming the packages and the
+# command when they cannot be installed (no sudo, no network).
+cr_require() {
+	local needs=() need pkgs=() what=() cmd log why
+	for need in "$@"; do
+		if [ "$need" = build ]; then
+			# shellcheck disable=SC2206 # a list of words
+			needs+=($CR_BUILD_NEEDS)
+		else
+			needs+=("$need")
+		fi
+	done
+	for need in "${needs[@]}"; do
+		cr_need "$need" && continue
+		[[ " ${pkgs[*]} " == *" $CR_NEED_PKG "* ]] || pkgs+=("$CR_NEED_PKG")
+		what+=("$CR_NEED_WHAT")
+	done
+	[ "${#pkgs[@]}" -gt 0 ] || return 0
+	local list=${pkgs[*]} for
+	for=$(printf '%s; ' "${what[@]}")
+	for=${for%; }
+	cmd="apt-get install $list"
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null ||
+			cr_missing "$list" "$for" "$(id -un) is not root and there is no sudo" \
+				"ask an administrator to run: $cmd"
+		# Ask for a password only when someone is there to type it.
+		sudo -n true 2>/dev/null || { [ -t 0 ] && sudo -v; } ||
+			cr_missing "$list" "$for" "$(id -un) may not use sudo" \
+				"ask an administrator to run: $cmd"
+		cmd="sudo $cmd"
+	fi
+	cr_log "installing $list (for $for)"
+	log=$(mktemp /tmp/comm_result_apt.XXXXXX)
+	if ! cr_apt_install "${pkgs[@]}" >"$log" 2>&1; then
+		# apt's first error says why (no network, no such package, ...)
+		why=$(sed -n 's/^E: //p' "$log" | head -n 1)
+		rm -f "$log"
+		cr_missing "$list" "$for" "apt-get failed: ${why:-no reason given}" \
+			"connect to a Debian mirror and run: $cmd"
+	fi
+	rm -f "$log"
+	for need in "${needs[@]}"; do
+		cr_need "$need" ||
+			cr_missing "$CR_NEED_PKG" "$CR_NEED_WHAT" "still missing after $cmd" "check the package"
+	done
+}
+
+# The build's needs and python3 (kept for the scripts that call it).
+cr_ensure_deps() { cr_require build python3; }
 
 # Build with every warning fatal, then install into the server's directories.
 # "make -k" goes on after a file fails, so that every warning is listed; the

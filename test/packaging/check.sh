@@ -3,7 +3,8 @@
 # the repository's last commit, so that the working tree is left alone.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 
-command -v git >/dev/null || cr_apt_install git
+# check.py runs git, make dist and a -Werror build of the archive
+cr_require build git python3
 work=$(mktemp -d /tmp/comm_result_dist.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 git clone -q "$CR_ROOT" "$work/clone"

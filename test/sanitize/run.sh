@@ -27,15 +27,10 @@
 # PostgreSQL's own allocations.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 
-cr_ensure_deps
+cr_require build asan ubsan
 
 SAN_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -g"
 ASAN_RT=$(gcc -print-file-name=libasan.so)
-if [ ! -e "$ASAN_RT" ] || [ "$ASAN_RT" = libasan.so ]; then
-	cr_log "installing libasan (gcc's AddressSanitizer runtime)"
-	cr_apt_install libasan8 libubsan1
-	ASAN_RT=$(gcc -print-file-name=libasan.so)
-fi
 # The real file (libasan.so.8), so that LD_PRELOAD does not depend on the
 # development symlink.
 ASAN_RT=$(readlink -f "$ASAN_RT")

@@ -19,8 +19,7 @@
 # invalid accesses outside malloc'd blocks, invalid frees.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 
-cr_ensure_deps
-command -v valgrind >/dev/null || cr_apt_install valgrind
+cr_require build valgrind
 VG_TESTS=${VG_TESTS:-input input_errors accessors binary constructor comm_status lifecycle batch_summary equality ordering toast}
 [ "$VG_TESTS" != all ] || VG_TESTS=
 cr_build_install
