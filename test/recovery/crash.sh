@@ -30,7 +30,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 RUN_SECONDS=${CRASH_RUN_SECONDS:-4}
 N_BASE=20000
 
-cr_ensure_deps
+cr_require build ps
 SERVER_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on -c max_wal_size=256MB -c checkpoint_timeout=1h"
 cr_cluster_start $SERVER_OPTS
 WORKERS=()

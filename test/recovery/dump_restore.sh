@@ -29,7 +29,7 @@ set -euo pipefail
 NAME=dump_restore
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 
-cr_ensure_deps
+cr_require build
 cr_cluster_start -c fsync=off -c synchronous_commit=off -c max_wal_size=1GB
 # a step that stops the script still prints the summary line; the cluster is always stopped
 trap 'rc=$?; checks_aborted "$rc"; cr_cluster_stop; exit $rc' EXIT
