@@ -361,3 +361,19 @@ rp_root_of() { # VERSION
 	*) return 1 ;;
 	esac
 }
+
+# The FROM:TO pairs a major-version suite was asked for (default: $1), in
+# the array "pairs", each version's root checked first; exits 2 otherwise.
+rp_pairs() {
+	local default=$1 p v root
+	shift
+	pairs=("${@:-$default}")
+	# shellcheck disable=SC2206 # one pair per word
+	pairs=(${pairs[*]})
+	for p in "${pairs[@]}"; do
+		for v in "${p%%:*}" "${p##*:}"; do
+			root=$(rp_root_of "$v") || { echo "unsupported version $v (choose from 15 17 18)" >&2; exit 2; }
+			[ -x "$root/usr/lib/postgresql/$v/bin/postgres" ] || { echo "no PostgreSQL $v in $root (test/matrix.sh $v makes it)" >&2; exit 2; }
+		done
+	done
+}

@@ -103,15 +103,7 @@ fi
 # --------------------------------------------------------------- on the host
 [ "$(id -u)" -eq 0 ] || { echo "pg_upgrade.sh runs chroot: run it as root" >&2; exit 2; }
 CR_UPGRADE_ROOTS=${CR_UPGRADE_ROOTS:-$CR_ROOTS}
-pairs=("${@:-15:17 15:18}")
-# shellcheck disable=SC2206 # one pair per word
-pairs=(${pairs[*]})
-for p in "${pairs[@]}"; do
-	for v in "${p%%:*}" "${p##*:}"; do
-		root=$(rp_root_of "$v") || { echo "unsupported version $v (choose from 15 17 18)" >&2; exit 2; }
-		[ -x "$root/usr/lib/postgresql/$v/bin/postgres" ] || { echo "no PostgreSQL $v in $root (test/matrix.sh $v makes it)" >&2; exit 2; }
-	done
-done
+rp_pairs "15:17 15:18" "$@"
 trap rp_proc_unmount EXIT
 trap 'exit 130' INT TERM
 
