@@ -176,11 +176,14 @@ static uint64_t seed;
 static long cur_n;
 static const char *faildir = "failures";
 static int verbose;
-static Oid cr_oid, cbs_oid, cs_oid;
+static Oid cr_oid, cbs_oid, cs_oid, counts_oid;
 
 static long n_inputs, n_queries, n_accepted, n_rejected, n_failures;
-static long cat_count[8];
-static const char *cat_name[8] = {"text", "binary", "function", "batch_state", "jsonb", "setup"};
+#define NCAT 8
+static long cat_count[NCAT];
+static const char *cat_name[NCAT] = {
+	"text", "binary", "function", "batch_state", "jsonb", "setup", "counts", "url_batch"
+};
 
 #define MAX_CODES 64
 static char code_name[MAX_CODES][6];
@@ -199,6 +202,9 @@ static int	last_lens[16];
 static int	last_fmts[16];
 
 static char pending_warning[1024];
+/* the primary message and hint of the last error */
+static char last_msg[512];
+static char last_hint[512];
 static const char *cur_encoding = "UTF8";
 
 static void set_encoding(const char *enc);
@@ -406,7 +412,7 @@ q(const char *query, int n, const Oid *types, const char *const *vals,
 	}
 	if (code)
 		code[0] = '\0';
-	pending_warning[0] = '\0';
+	pending_warning[0] = last_msg[0] = last_hint[0] = '\0';
 	n_queries++;
 	r = PQexecParams(conn, query, n, types, vals, lens, fmts, rfmt);
 	if (pending_warning[0] && strstr(pending_warning, "leak"))
@@ -429,6 +435,10 @@ q(const char *query, int n, const Oid *types, const char *const *vals,
 		st = "?????";
 	if (code)
 		snprintf(code, 6, "%s", st);
+	snprintf(last_msg, sizeof last_msg, "%s",
+			 PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : "");
+	snprintf(last_hint, sizeof last_hint, "%s",
+			 PQresultErrorField(r, PG_DIAG_MESSAGE_HINT) ? PQresultErrorField(r, PG_DIAG_MESSAGE_HINT) : "");
 	if (!is_documented(st))
 	{
 		char		d[2048];
@@ -480,6 +490,13 @@ static const char *odd_chars[] = {
 /* not valid UTF-8: rare, because the server rejects them (22021) first */
 static const char *bad_utf8[] = {"\xff", "\xc3", "\xed\xa0\x80", "\xc0\x80", "\xf4\x90\x80\x80"};
 
+/*
+ * When set, the generators make only well-formed JSON without edge
+ * characters or numbers, so that a record is refused only for what the
+ * caller put in on purpose.
+ */
+static int	gen_clean;
+
 /* a JSON string body (no quotes), mostly plain */
 static void
 gen_str_body(Buf *b, int maxlen)
@@ -488,7 +505,7 @@ gen_str_body(Buf *b, int maxlen)
 
 	for (int i = 0; i < len; i++)
 	{
-		if (one_in(6))
+		if (!gen_clean && one_in(6))
 			b_puts(b, one_in(40) ? PICK(bad_utf8) : PICK(odd_chars));
 		else
 			b_putc(b, "abcdefghijklmnopqrstuvwxyzABCXYZ0123456789.-_ @+"[rn(48)]);
@@ -517,6 +534,12 @@ static const char *numbers[] = {
 	"-2147483648", "0.000000000000000000001", "123456789012345678901234567890",
 	"00", "01", "-", "1.", ".5", "+1", "0x10", "NaN", "Infinity", "-Infinity",
 	"1e", "1e+", "3.14159", "1e100000", "1e-100000",
+};
+
+/* numbers that are valid JSON and fit in numeric */
+static const char *good_numbers[] = {
+	"0", "-0", "1", "-1", "4.5", "1.50", "1e5", "1E+2", "1e-7", "100", "2147483648",
+	"9223372036854775808", "0.000000000000000000001", "123456789012345678901234567890",
 };
 
 static void gen_json_value(Buf *b, int depth);
@@ -555,7 +578,7 @@ gen_json_value(Buf *b, int depth)
 			b_putc(b, '"');
 			break;
 		case 1:
-			b_puts(b, PICK(numbers));
+			b_puts(b, gen_clean ? PICK(good_numbers) : PICK(numbers));
 			break;
 		case 2:
 			b_printf(b, "%" PRId64, (int64_t) rnd() >> rn(64));
@@ -606,7 +629,14 @@ gen_deep(Buf *b)
 static void
 gen_variables(Buf *b)
 {
-	if (one_in(400))
+	if (gen_clean)
+	{
+		if (one_in(6))
+			b_puts(b, "{}");
+		else
+			gen_json_object(b, 0);
+	}
+	else if (one_in(400))
 		gen_deep(b);
 	else if (one_in(6))
 		b_puts(b, "{}");
@@ -791,46 +821,238 @@ gen_int_value(Buf *b, int is64)
 	}
 }
 
-/* keys in the canonical order, plus some noise */
+/* keys in the canonical order: the April 2025 fields, then today's */
 enum
 {
 	K_BATCH, K_REF, K_TARGET, K_VARS, K_STATUS, K_SID, K_CREATED, K_SENT,
-	K_ATTEMPT, K_SESSION, K_CONV, K_COUNT
+	K_ATTEMPT, K_SESSION, K_CONV, K_CHSTATUS, K_INSTATUS, K_INSIGHTS, K_LINE,
+	K_ENRICH, K_COUNT
 };
+#define K_APRIL_COUNT (K_CONV + 1)
 static const char *keys[K_COUNT] = {
 	"batch_id", "reference_id", "target", "request_variables", "request_status",
 	"call_manager_sid", "created_at", "sent_at", "attempt_count", "session_id",
-	"conversation_id"
+	"conversation_id", "channel_manager_status", "insights_status", "insights",
+	"line_type", "enrichment"
+};
+
+/* The name a record gives its sid: April's, today's, or both (an error). */
+enum
+{
+	SID_APRIL, SID_TODAY, SID_BOTH
 };
 
 typedef struct
 {
 	Buf			v[K_COUNT];
 	int			present[K_COUNT];
+	int			sid_name;		/* SID_*; with SID_BOTH, sid2 is today's value */
+	Buf			sid2;
+	int			nwild;			/* fields that got an edge value */
+	int			nested;			/* insights holds a container, a boolean or a null */
 } Rec;
+
+static const char *
+rec_key(const Rec *r, int k)
+{
+	return (k == K_SID && r->sid_name == SID_TODAY) ? "channel_manager_sid" : keys[k];
+}
 
 static void
 rec_free(Rec *r)
 {
 	for (int i = 0; i < K_COUNT; i++)
 		b_free(&r->v[i]);
+	b_free(&r->sid2);
+}
+
+/* The channel statuses the API documents, and values it may add. */
+static const char *channel_statuses[] = {
+	"PENDING", "DUPLICATE", "INVALID", "UNEXPECTED_ERROR", "FILTERED_LINE_TYPE",
+	"PROCESSED", "DROPPED", "DEFERRED", "BOUNCED", "DELIVERED", "OPENED", "CLICKED",
+	"SPAM_REPORT", "UNSUBSCRIBED", "PRIOR_UNSUBSCRIBED", "PRIOR_SPAM_REPORT",
+	"PRIOR_DROPPED", "PRIOR_BOUNCED", "SENT", "ACCEPTED", "QUEUED", "SENDING",
+	"UNDELIVERED", "DELIVERY_UNKNOWN", "DELIVERY_FAILED", "IN-PROGRESS", "BUSY",
+	"CANCELED", "COMPLETED", "DECLINED", "NO-ANSWER", "MACHINE", "HUMAN", "UNKNOWN",
+	"FAILED", "SIP_NOT_FOUND", "SIP_TEMPORARILY_UNAVAILABLE", "SIP_LOOP_DETECTED",
+	"SIP_DOES_NOT_EXIST_ANYWHERE", "READ", "delivered", "QUEUED ", "ENVIADO \xe2\x9c\x93",
+};
+static const char *insights_statuses[] = {
+	"PENDING", "IN_PROGRESS", "COMPLETED", "FAILED", "SKIPPED", "completed",
+};
+static const char *line_types[] = {
+	"mobile", "landline", "voip", "toll-free", "unknown", "MOBILE", "fixedVoip",
+	"nonFixedVoip", "pager",
+};
+
+/* A wrong value for a non-blank string field (or a valid odd one). */
+static void
+gen_bad_string_field(Buf *b)
+{
+	if (one_in(3))
+	{
+		b_putc(b, '"');
+		gen_ident(b);
+		b_putc(b, '"');
+	}
+	else
+		b_puts(b, PICK(((const char *[]) {
+			"\"\"", "\" \"", "\"\\u00a0\"", "\"\\u200b\\ufeff\"", "\"\\t\"", "1", "0", "-1", "4.5",
+			"true", "false", "{}", "[]", "[\"SENT\"]", "{\"status\":\"SENT\"}", "\"\\u0000\"",
+			"\"SENT\\u0000\"", "\"\\ud800\"",
+		})));
+}
+
+/* insights: an object of strings and numbers; wild, anything else */
+static void
+gen_insights(Buf *b, int w, int *nested)
+{
+	static const char *names[] = {"rating", "summary", "score", "sentiment", "duration", "outcome"};
+	int			n = (int) rn(5);
+
+	if (w && one_in(3))
+	{
+		b_puts(b, PICK(((const char *[]) {"[]", "\"Good\"", "1", "true", "[{\"a\":1}]", "\"{}\""})));
+		return;
+	}
+	b_putc(b, '{');
+	for (int i = 0; i < n; i++)
+	{
+		if (i)
+			b_putc(b, ',');
+		b_putc(b, '"');
+		if (one_in(2))
+			b_puts(b, names[i % 6]);
+		else
+			gen_str_body(b, 8);
+		b_puts(b, "\":");
+		if (one_in(2))
+		{
+			b_putc(b, '"');
+			gen_str_body(b, one_in(20) ? 2000 : 20);
+			b_putc(b, '"');
+		}
+		else if (one_in(3))
+			b_printf(b, "%d.%d", (int) rn(6), (int) rn(10));
+		else
+			b_puts(b, gen_clean ? PICK(good_numbers) : PICK(numbers));
+	}
+	if (w)
+	{
+		/* a value the SDKs do not allow: nested, boolean or null */
+		if (n)
+			b_putc(b, ',');
+		b_puts(b, PICK(((const char *[]) {
+			"\"a\":{\"b\":1}", "\"a\":[1]", "\"a\":true", "\"a\":false", "\"a\":null", "\"a\":{}",
+			"\"a\":[]", "\"a\":{\"b\":{\"c\":\"d\"}}", "\"score\":[4.5]",
+		})));
+		*nested = 1;
+	}
+	b_putc(b, '}');
+}
+
+/* nesting well within max_stack_depth: accepted, and must round-trip */
+static void
+gen_nested(Buf *b, size_t d)
+{
+	int			obj = one_in(2);
+
+	for (size_t i = 0; i < d; i++)
+		b_puts(b, obj ? "{\"a\":" : "[");
+	b_puts(b, obj ? "{}" : "\"x\"");
+	for (size_t i = 0; i < d; i++)
+		b_puts(b, obj ? "}" : "]");
+}
+
+/* enrichment: the phone lookup's payload, any object */
+static void
+gen_enrichment(Buf *b, int w)
+{
+	if (w)
+	{
+		if (one_in(5))
+		{
+			gen_deep(b);		/* up to 100,000 levels: 54001, or unbalanced */
+			return;
+		}
+		b_puts(b, PICK(((const char *[]) {
+			"[]", "[{}]", "\"{}\"", "1", "true", "{\"a\":1,\"a\":2}", "{\"a\":{\"b\":1,\"b\":2}}",
+			"{\"a\":\"\\u0000\"}", "{\"\\u0000\":1}", "{\"a\":1e400}", "{\"a\":-1e100000}",
+			"{\"a\":\"\\ud800\"}", "{\"a\":[1,}", "{\"a\"}", "{\"mcc\":310", "{\"a\":01}",
+		})));
+		return;
+	}
+	if (!gen_clean && one_in(150))
+	{
+		/* hundreds of KB: one long string, or thousands of keys */
+		if (one_in(2))
+		{
+			b_puts(b, "{\"carrier_name\":\"Acme\",\"blob\":\"");
+			size_t		n = 100000 + rn(500000);
+
+			b_reserve(b, n);
+			for (size_t i = 0; i < n; i++)
+				b->p[b->len + i] = "abcdefghij"[i % 10];
+			b->len += n;
+			b->p[b->len] = '\0';
+			b_puts(b, "\"}");
+		}
+		else
+		{
+			int			n = 5000 + (int) rn(20000);
+
+			b_putc(b, '{');
+			for (int i = 0; i < n; i++)
+				b_printf(b, "%s\"k%d\":%s", i ? "," : "", i,
+						 one_in(3) ? "\"v\"" : one_in(2) ? "[1,{\"x\":null}]" : "12.5");
+			b_putc(b, '}');
+		}
+		return;
+	}
+	if (!gen_clean && one_in(100))
+	{
+		b_puts(b, "{\"deep\":");
+		gen_nested(b, 10 + rn(one_in(4) ? 3000 : 300));
+		b_putc(b, '}');
+		return;
+	}
+	if (one_in(3))
+	{
+		gen_json_object(b, 0);
+		return;
+	}
+	b_printf(b, "{\"line_type\":\"%s\",\"carrier_name\":\"%s\",\"mcc\":\"%u\",\"mnc\":\"%02u\"",
+			 PICK(line_types), PICK(((const char *[]) {"Acme", "T-Mobile USA, Inc.", "Verizon", ""})),
+			 (unsigned) (200 + rn(600)), (unsigned) rn(1000));
+	if (one_in(2))
+		b_puts(b, ",\"error_code\":null");
+	if (one_in(4))
+		b_printf(b, ",\"caller_name\":{\"caller_name\":\"ANA\",\"caller_type\":\"CONSUMER\",\"error_code\":%s}",
+				 one_in(2) ? "null" : "60600");
+	b_putc(b, '}');
 }
 
 /*
  * A record; "wild" is the chance (1 in wild) that a field gets an edge
- * value rather than a valid one.  Values are JSON texts.
+ * value rather than a valid one.  Values are JSON texts.  A record of
+ * today's shape (today) may have today's fields and names its sid mostly
+ * channel_manager_sid; an April one has neither.
  */
 static void
-gen_rec(Rec *r, int wild, const char *batch, const char *ref)
+gen_rec(Rec *r, int wild, const char *batch, const char *ref, int today)
 {
 	memset(r, 0, sizeof *r);
+	r->sid_name = !today ? SID_APRIL : one_in(8) ? SID_BOTH : one_in(4) ? SID_APRIL : SID_TODAY;
 	for (int k = 0; k < K_COUNT; k++)
 	{
 		Buf		   *b = &r->v[k];
 		int			w = one_in(wild);
 
 		b_reset(b);
-		r->present[k] = (k <= K_VARS) ? !one_in(200) : !one_in(3);
+		r->present[k] = (k <= K_VARS) ? !one_in(200) : (k < K_APRIL_COUNT) ? !one_in(3) :
+			(today && !one_in(3));
+		if (w)
+			r->nwild++;
 		switch (k)
 		{
 			case K_BATCH:
@@ -880,7 +1102,7 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref)
 				else if (w)
 					b_puts(b, PICK(((const char *[]) {"1", "true", "{}", "[\"LM1\"]"})));
 				else
-					b_printf(b, "\"LM%" PRIx64 "\"", rnd());
+					b_printf(b, today ? "\"CA%" PRIx64 "\"" : "\"LM%" PRIx64 "\"", rnd());
 				break;
 			case K_CREATED:
 			case K_SENT:
@@ -906,14 +1128,47 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref)
 				else
 					b_printf(b, "%d", (int) rn(5));
 				break;
-			default:
+			case K_SESSION:
+			case K_CONV:
 				if (one_in(3))
 					b_puts(b, "null");
 				else if (w)
 					gen_int_value(b, 1);
 				else
 					b_printf(b, "%u", (unsigned) rn(100000));
+				break;
+			case K_CHSTATUS:
+			case K_INSTATUS:
+			case K_LINE:
+				if (one_in(4))
+					b_puts(b, "null");
+				else if (w)
+					gen_bad_string_field(b);
+				else
+					b_printf(b, "\"%s\"", k == K_CHSTATUS ? PICK(channel_statuses) :
+							 k == K_INSTATUS ? PICK(insights_statuses) : PICK(line_types));
+				break;
+			case K_INSIGHTS:
+				if (one_in(4))
+					b_puts(b, "null");
+				else
+					gen_insights(b, w, &r->nested);
+				break;
+			default:
+				if (one_in(4))
+					b_puts(b, "null");
+				else
+					gen_enrichment(b, w);
 		}
+	}
+	if (r->sid_name == SID_BOTH)
+	{
+		r->present[K_SID] = 1;
+		b_reset(&r->sid2);
+		if (one_in(3))
+			b_puts(&r->sid2, "null");
+		else
+			b_printf(&r->sid2, "\"CA%" PRIx64 "\"", rnd());
 	}
 }
 
@@ -924,7 +1179,10 @@ ws(Buf *b)
 		b_puts(b, PICK(((const char *[]) {" ", "\n", "\t", "\r\n ", "  "})));
 }
 
-/* Emit a record as a JSON object, maybe shuffled, with structural mutations. */
+/*
+ * Emit a record as a JSON object, maybe shuffled, with structural mutations
+ * (which may rename, repeat or add keys).
+ */
 static void
 emit_rec(Buf *b, Rec *r, int structural)
 {
@@ -952,14 +1210,28 @@ emit_rec(Buf *b, Rec *r, int structural)
 		if (i)
 			b_putc(b, ',');
 		ws(b);
+		if (k == K_SID && r->sid_name == SID_BOTH)
+		{
+			/* both names of the sid, in either order */
+			int			today_first = one_in(2);
+
+			b_printf(b, "\"%s\":", today_first ? "channel_manager_sid" : "call_manager_sid");
+			b_put(b, today_first ? r->sid2.p : r->v[k].p, today_first ? r->sid2.len : r->v[k].len);
+			b_printf(b, ",\"%s\":", today_first ? "call_manager_sid" : "channel_manager_sid");
+			b_put(b, today_first ? r->v[k].p : r->sid2.p, today_first ? r->v[k].len : r->sid2.len);
+			continue;
+		}
 		if (structural && one_in(60))
 			b_printf(b, "\"%s\"", PICK(((const char *[]) {
 				"status", "Batch_id", "batch_id ", "batch\\u005fid", "", "extra", "\\u0000",
+				"channel_sid", "Channel_manager_sid", "insight", "lineType",
 			})));
 		else if (structural && one_in(80))
 			b_puts(b, "\"batch\\u005fid\"");
+		else if (structural && k == K_SID && one_in(20))
+			b_puts(b, "\"channel\\u005fmanager_sid\"");
 		else
-			b_printf(b, "\"%s\"", keys[k]);
+			b_printf(b, "\"%s\"", rec_key(r, k));
 		ws(b);
 		b_putc(b, ':');
 		ws(b);
@@ -967,7 +1239,7 @@ emit_rec(Buf *b, Rec *r, int structural)
 		ws(b);
 		if (structural && one_in(50))	/* duplicate key */
 		{
-			b_printf(b, ",\"%s\":", keys[k]);
+			b_printf(b, ",\"%s\":", rec_key(r, k));
 			b_put(b, r->v[k].p, r->v[k].len);
 		}
 	}
@@ -1087,24 +1359,51 @@ mutate_bytes(Buf *b, int rounds)
 	b->len = strlen(b->p ? b->p : "");
 }
 
-/* A text input of comm_result: mostly valid, often mutated. */
+/* What the generator put into a record input, for the checks that follow from it. */
+typedef struct
+{
+	int			today;			/* today's shape: today's fields and names */
+	int			clean;			/* made by gen_clean without edge values */
+	int			exact;			/* no structural or byte mutation */
+	int			both;			/* both names of the sid */
+	int			nested;			/* insights holds what the SDKs refuse */
+	int			no_batch;		/* no batch_id (as today's endpoint sends it) */
+} GenInfo;
+
+/*
+ * A text input of comm_result: mostly valid, often mutated; half of the
+ * records are of today's shape (a sixth of those without batch_id).
+ */
 static void
-gen_text_input(Buf *b)
+gen_text_input(Buf *b, GenInfo *gi)
 {
 	Rec			r;
 	int			mode = (int) rn(10);
 
 	b_reset(b);
+	memset(gi, 0, sizeof *gi);
 	if (mode == 0 && one_in(20))
 	{
 		b_puts(b, PICK(((const char *[]) {
 			"", " ", "{}", "[]", "null", "\"s\"", "1", "{", "}", "{\"batch_id\"}",
 			"{\"batch_id\":\"b\",}", "\xef\xbb\xbf{}", "{\"batch_id\":\"b\",\"reference_id\":\"r\","
 			"\"target\":\"5550100\",\"request_variables\":{}}",
+			"{\"reference_id\":\"r\",\"target\":\"+15125551234\",\"request_variables\":{}}",
+			"{\"call_manager_sid\":null,\"channel_manager_sid\":null}",
 		})));
 		return;
 	}
-	gen_rec(&r, mode < 3 ? 1000000 : mode < 7 ? 6 : 2, NULL, NULL);
+	gi->today = one_in(2);
+	gen_clean = mode < 3 && one_in(2);
+	gen_rec(&r, mode < 3 ? 1000000 : mode < 7 ? 6 : 2, NULL, NULL, gi->today);
+	if (gi->today && one_in(6))
+		r.present[K_BATCH] = 0;
+	gi->clean = gen_clean && r.nwild == 0;
+	gen_clean = 0;
+	gi->exact = mode < 5;
+	gi->both = r.sid_name == SID_BOTH;
+	gi->nested = r.nested && r.present[K_INSIGHTS];
+	gi->no_batch = !r.present[K_BATCH];
 	emit_rec(b, &r, mode >= 5);
 	rec_free(&r);
 	if (mode >= 7)
@@ -1113,6 +1412,294 @@ gen_text_input(Buf *b)
 
 /* ------------------------------------------------------------------ */
 /* checks */
+
+/*
+ * The binary form, read by the spec alone (spec-1.2.md): for every accepted
+ * value, send must write version 1 exactly when the canonical text has only
+ * April fields under April names, version 2 otherwise, with flags and
+ * flags2 that say what the text has, and a length (or -1) per field.
+ */
+
+/* A top-level member of a canonical text. */
+typedef struct
+{
+	char		key[32];
+	const char *val;
+	size_t		vlen;
+	int			isnull;
+} Member;
+
+/* The end of the JSON value that starts at p (compact text), or NULL. */
+static const char *
+skip_value(const char *p, const char *end)
+{
+	int			depth = 0;
+
+	while (p < end)
+	{
+		char		c = *p;
+
+		if (c == '"')
+		{
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return NULL;
+			p++;
+		}
+		else if (c == '{' || c == '[')
+		{
+			depth++;
+			p++;
+			continue;
+		}
+		else if (c == '}' || c == ']')
+		{
+			if (depth == 0)
+				return NULL;
+			depth--;
+			p++;
+		}
+		else if (c == ',' || c == ':')
+		{
+			if (depth == 0)
+				return NULL;
+			p++;
+			continue;
+		}
+		else
+			while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ':')
+				p++;
+		if (depth == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* Split a compact JSON object into (up to max of) its members; -1 when it is not one. */
+static int
+parse_top(const char *s, size_t n, Member *m, int max)
+{
+	const char *p = s,
+			   *end = s + n;
+	int			k = 0;
+
+	if (p >= end || *p++ != '{')
+		return -1;
+	if (p < end && *p == '}')
+		return p + 1 == end ? 0 : -1;
+	for (;;)
+	{
+		const char *q;
+
+		if (k >= max)
+			return k;			/* the first max members */
+		if (p >= end || *p != '"')
+			return -1;
+		q = skip_value(p, end);
+		if (!q)
+			return -1;
+		snprintf(m[k].key, sizeof m[k].key, "%.*s", (int) (q - p - 2), p + 1);
+		p = q;
+		if (p >= end || *p++ != ':')
+			return -1;
+		q = skip_value(p, end);
+		if (!q)
+			return -1;
+		m[k].val = p;
+		m[k].vlen = (size_t) (q - p);
+		m[k].isnull = (q - p == 4 && memcmp(p, "null", 4) == 0);
+		k++;
+		p = q;
+		if (p < end && *p == ',')
+		{
+			p++;
+			continue;
+		}
+		return (p + 1 == end && *p == '}') ? k : -1;
+	}
+}
+
+/* The key index of a canonical text's member name (the sid by either name). */
+static int
+key_index(const char *name)
+{
+	if (strcmp(name, "channel_manager_sid") == 0)
+		return K_SID;
+	for (int k = 0; k < K_COUNT; k++)
+		if (strcmp(name, keys[k]) == 0)
+			return k;
+	return -1;
+}
+
+static uint32_t
+get_be(const unsigned char *p, int bytes)
+{
+	uint32_t	v = 0;
+
+	for (int i = 0; i < bytes; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* the variable-size fields in wire order: version 1's five, then version 2's */
+static const int wire_keys[10] = {
+	K_BATCH, K_REF, K_TARGET, K_SID, K_VARS, K_CHSTATUS, K_INSTATUS, K_INSIGHTS, K_LINE, K_ENRICH
+};
+
+/* flags bits of the April fields (0 for the required ones), present and null */
+static const uint16_t flag_bit[K_APRIL_COUNT][2] = {
+	[K_STATUS] = {0x0001, 0}, [K_SID] = {0x0020, 0x0040}, [K_CREATED] = {0x0004, 0},
+	[K_SENT] = {0x0008, 0x0010}, [K_SESSION] = {0x0080, 0x0100}, [K_CONV] = {0x0200, 0x0400},
+};
+
+/* flags2 bit of today's field k, present (null: the next bit) */
+#define FLAG2_BIT(k) ((uint16_t) (0x0002 << (2 * ((k) - K_CHSTATUS))))
+
+static long n_wire[3];			/* accepted values checked, by binary version */
+
+static void
+check_wire(const char *out, const unsigned char *wire, int wirelen, int *bad)
+{
+	Member		m[K_COUNT + 2];
+	int			n = parse_top(out, strlen(out), m, K_COUNT + 2);
+	int			at[K_COUNT];
+	int			today = 0,
+				last = -1,
+				version,
+				off;
+	uint16_t	flags = 0,
+				flags2 = 0;
+	char		d[512];
+
+#define WIRE_FAIL(...) do { \
+		snprintf(d, sizeof d, __VA_ARGS__); \
+		invariant(0, d, bad); \
+		return; \
+	} while (0)
+
+	if (strcmp(cur_encoding, "UTF8") != 0)
+		return;					/* the scan below assumes ASCII-safe text */
+	if (n < 0)
+		WIRE_FAIL("canonical text is not a compact JSON object: %.200s", out);
+	for (int k = 0; k < K_COUNT; k++)
+		at[k] = -1;
+	for (int i = 0; i < n; i++)
+	{
+		int			k = key_index(m[i].key);
+
+		if (k < 0 || k <= last)
+			WIRE_FAIL("canonical text has member \"%.31s\" unknown or out of order: %.200s", m[i].key, out);
+		last = k;
+		at[k] = i;
+		if (k >= K_APRIL_COUNT || strcmp(m[i].key, "channel_manager_sid") == 0)
+			today = 1;
+		if (k < K_APRIL_COUNT)
+			flags |= flag_bit[k][m[i].isnull];
+		else
+			flags2 |= (uint16_t) (FLAG2_BIT(k) << m[i].isnull);
+		if (k == K_SID && strcmp(m[i].key, "channel_manager_sid") == 0)
+			flags2 |= 0x0001;
+		if (k == K_INSIGHTS && !m[i].isnull)
+		{
+			/* only strings and numbers: every member value starts so */
+			Member		im[64];
+			int			ni = parse_top(m[i].val, m[i].vlen, im, 64);
+
+			for (int j = 0; j < ni; j++)
+				if (im[j].val[0] != '"' && im[j].val[0] != '-' &&
+					(im[j].val[0] < '0' || im[j].val[0] > '9'))
+					WIRE_FAIL("accepted insights hold a value that is neither a string nor a number: %.200s", out);
+			if (ni < 0)
+				WIRE_FAIL("accepted insights are not a flat object: %.200s", out);
+		}
+	}
+	for (int k = K_BATCH; k <= K_VARS; k++)
+		if (at[k] < 0 || m[at[k]].isnull)
+			WIRE_FAIL("canonical text lacks required member %s: %.200s", keys[k], out);
+	if (at[K_ATTEMPT] < 0)
+		WIRE_FAIL("canonical text lacks attempt_count: %.200s", out);
+
+	version = today ? 2 : 1;
+	n_wire[version]++;
+	if (wirelen < 1 || wire[0] != version)
+		WIRE_FAIL("send wrote binary version %d, expected %d (%s): %.200s", wirelen ? wire[0] : -1,
+				  version, today ? "today's fields or names" : "April fields only", out);
+	if (wirelen < 40 + (version == 2 ? 2 : 0))
+		WIRE_FAIL("send wrote %d bytes, fewer than the fixed fields", wirelen);
+	if (get_be(wire + 1, 2) != flags)
+		WIRE_FAIL("send wrote flags 0x%04x, the text says 0x%04x: %.200s",
+				  (unsigned) get_be(wire + 1, 2), (unsigned) flags, out);
+	if ((int) get_be(wire + 4, 4) != atoi(m[at[K_ATTEMPT]].val))
+		WIRE_FAIL("send wrote attempt_count %d, the text says %.20s", (int) get_be(wire + 4, 4), m[at[K_ATTEMPT]].val);
+	if (!(flags & 0x0001) && wire[3] != 0)
+		WIRE_FAIL("send wrote status code %d for a value without request_status", wire[3]);
+	off = 40;
+	if (version == 2)
+	{
+		if (get_be(wire + 40, 2) != flags2)
+			WIRE_FAIL("send wrote flags2 0x%04x, the text says 0x%04x: %.200s",
+					  (unsigned) get_be(wire + 40, 2), (unsigned) flags2, out);
+		off = 42;
+	}
+	for (int w = 0; w < (version == 2 ? 10 : 5); w++)
+	{
+		int			k = wire_keys[w];
+		int			has = at[k] >= 0 && !m[at[k]].isnull;
+		int32_t		len;
+
+		if (off + 4 > wirelen)
+			WIRE_FAIL("send's data ends before the length of %s", keys[k]);
+		len = (int32_t) get_be(wire + off, 4);
+		off += 4;
+		if (has ? (len < 0 || len > wirelen - off) : len != -1)
+			WIRE_FAIL("send wrote length %d for %s, which is %s: %.200s", len, keys[k],
+					  has ? "present" : "absent or null", out);
+		if (has)
+			off += len;
+	}
+	if (off != wirelen)
+		WIRE_FAIL("send wrote %d bytes after the last field", wirelen - off);
+#undef WIRE_FAIL
+}
+
+/*
+ * Rules for record inputs whose content the generator knows: both names of
+ * the sid, or insights the SDKs refuse, are refused (both names with
+ * 22P02 when nothing else is wrong); a missing batch_id's error says how to
+ * supply it.  code is "" when the input was accepted.
+ */
+static void
+check_record_rules(const GenInfo *gi, const char *code, int *bad)
+{
+	char		d[700];
+
+	if (!code[0])
+	{
+		invariant(!(gi->exact && gi->both),
+				  "a record with both call_manager_sid and channel_manager_sid was accepted", bad);
+		invariant(!(gi->exact && gi->nested),
+				  "a record whose insights hold a container, a boolean or a null was accepted", bad);
+		return;
+	}
+	if (gi->exact && gi->clean && gi->both && strcmp(cur_encoding, "UTF8") == 0 &&
+		strcmp(code, "22P02") != 0)
+	{
+		snprintf(d, sizeof d, "both names of the sid raised %s, not 22P02: %s", code, last_msg);
+		invariant(0, d, bad);
+	}
+	if (strcmp(last_msg, "comm_result field \"batch_id\" is missing") == 0)
+		invariant(strstr(last_hint, "comm_results(response, batch_id)") != NULL &&
+				  strstr(last_hint, "comm_result_from_jsonb(record, batch_id)") != NULL,
+				  "the error for a missing batch_id has no HINT naming comm_results(response, batch_id)", bad);
+	if (strstr(last_msg, "given under both of its names"))
+	{
+		snprintf(d, sizeof d, "the error for both names of the sid does not name the field, or is not 22P02: %s %s",
+				 code, last_msg);
+		invariant(strcmp(code, "22P02") == 0 && strstr(last_msg, "\"call_manager_sid\"") != NULL, d, bad);
+	}
+}
 
 /*
  * An accepted value, with its canonical text "out" and its binary form
@@ -1155,6 +1742,7 @@ check_accepted(const char *out, int outlen, const char *wire, int wirelen,
 	PGresult   *r;
 
 	(void) outlen;
+	check_wire(out, (const unsigned char *) wire, wirelen, bad);
 	r = q(sql, 4, types, vals, lens, fmts, 0, code, bad);
 	if (!r && strcmp(code, "22P05") == 0 && strcmp(cur_encoding, "UTF8") != 0)
 		return;					/* the client encoding cannot hold a character */
@@ -1221,12 +1809,12 @@ check_text_value(const char *out, int *bad)
 	PQclear(r);
 }
 
-static long cat_acc[8], cat_rej[8];
+static long cat_acc[NCAT], cat_rej[NCAT];
 
 static void
 tally(PGresult *r, const char *code)
 {
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < NCAT; i++)
 		if (strcmp(cur_cat, cat_name[i]) == 0)
 			(r ? cat_acc : cat_rej)[i]++;
 	if (r)
@@ -1250,11 +1838,16 @@ fuzz_text(int *bad)
 	char		code[6];
 	PGresult   *r;
 
+	GenInfo		gi;
+	int			both_clean;
+
 	cur_cat = "text";
-	gen_text_input(&cur_input);
+	gen_text_input(&cur_input, &gi);
 	vals[0] = cur_input.p;
 	r = q(sql, 1, NULL, vals, NULL, NULL, 1, code, bad);
 	tally(r, code);
+	check_record_rules(&gi, code, bad);
+	both_clean = gi.both && gi.exact && gi.clean && strcmp(cur_encoding, "UTF8") == 0;
 	if (r)
 	{
 		Buf			out = {0};
@@ -1265,12 +1858,17 @@ fuzz_text(int *bad)
 		b_free(&out);
 		PQclear(r);
 	}
-	else if (strcmp(code, "22021") != 0 && one_in(3) &&
+	else if (strcmp(code, "22021") != 0 && (both_clean || one_in(3)) &&
 			 !(strcmp(code, "22P05") == 0 && strcmp(cur_encoding, "UTF8") != 0))
 	{
-		/* a rejected input: the validators must agree (or raise a limit) */
+		/*
+		 * A rejected input: the validators must agree (or raise a limit),
+		 * and list both names of the sid as a problem of that field.
+		 */
 		const char *sql2 = "SELECT comm_result_is_valid($1), "
-			"(SELECT count(*) FROM comm_result_errors($1))";
+			"(SELECT count(*) FROM comm_result_errors($1)), "
+			"(SELECT count(*) FROM comm_result_errors($1) "
+			" WHERE field = 'call_manager_sid' AND message LIKE '%given under both of its names%')";
 		Oid			t[1] = {TEXTOID};
 		PGresult   *r2 = q(sql2, 1, t, vals, NULL, NULL, 0, code, bad);
 
@@ -1280,6 +1878,8 @@ fuzz_text(int *bad)
 					  "comm_result_is_valid is true for a rejected input", bad);
 			invariant(strcmp(PQgetvalue(r2, 0, 1), "0") != 0,
 					  "comm_result_errors returns no rows for a rejected input", bad);
+			invariant(!both_clean || strcmp(PQgetvalue(r2, 0, 2), "1") == 0,
+					  "comm_result_errors does not list both names of the sid once", bad);
 			PQclear(r2);
 		}
 	}
@@ -1330,11 +1930,24 @@ gen_ts_us(void)
 	}
 }
 
+static int
+is_null_text(const Buf *v)
+{
+	return v->len == 4 && memcmp(v->p, "null", 4) == 0;
+}
+
+/*
+ * A binary comm_result: version 1 from an April record, version 2 from one
+ * of today's shape, with consistent or broken flags, flags2 and lengths,
+ * then (sometimes) one spot mutated: a flags2 bit, a length or its -1
+ * marker, one byte; and random bytes.
+ */
 static void
 gen_wire(Buf *b)
 {
 	Rec			r;
-	uint16_t	flags = 0;
+	uint16_t	flags = 0,
+				flags2 = 0;
 	int			status = 0;
 	int32_t		attempts = 0;
 	int64_t		created = 0,
@@ -1342,6 +1955,9 @@ gen_wire(Buf *b)
 				sess = 0,
 				conv = 0;
 	int			wild = one_in(3);
+	int			layout;
+	size_t		lenpos[10];
+	int			nlen = 0;
 	const char *s;
 	size_t		n;
 
@@ -1354,10 +1970,13 @@ gen_wire(Buf *b)
 		for (size_t i = 0; i < len; i++)
 			b_putc(b, (char) rnd());
 		if (one_in(2) && len)
-			b->p[0] = 1;
+			b->p[0] = one_in(2) ? 1 : 2;
 		return;
 	}
-	gen_rec(&r, wild ? 3 : 1000000, NULL, NULL);
+	layout = one_in(2) ? 2 : 1;
+	gen_rec(&r, wild ? 3 : 1000000, NULL, NULL, layout == 2);
+	if (r.sid_name == SID_BOTH)
+		r.sid_name = SID_TODAY;
 	if (one_in(2))
 	{
 		flags |= 0x0001;
@@ -1404,6 +2023,22 @@ gen_wire(Buf *b)
 			flags |= 0x0400;
 	}
 	attempts = one_in(4) ? PICK(((int32_t[]) {-1, INT32_MAX, INT32_MIN, 0, 1})) : (int32_t) rn(5);
+	if (layout == 2)
+	{
+		if ((flags & 0x0060) && r.sid_name == SID_TODAY)
+			flags2 |= 0x0001;
+		for (int k = K_CHSTATUS; k < K_COUNT; k++)
+			if (r.present[k])
+				flags2 |= (uint16_t) (FLAG2_BIT(k) << is_null_text(&r.v[k]));
+		if (flags2 == 0 && !one_in(8))
+		{
+			/* version 2 needs a flags2 bit: give it a channel status */
+			r.present[K_CHSTATUS] = 1;
+			b_reset(&r.v[K_CHSTATUS]);
+			b_puts(&r.v[K_CHSTATUS], "\"SENT\"");
+			flags2 |= FLAG2_BIT(K_CHSTATUS);
+		}
+	}
 	if (wild)
 	{
 		if (one_in(4))
@@ -1414,9 +2049,14 @@ gen_wire(Buf *b)
 			created = gen_ts_us();
 		if (one_in(8))
 			sess = (int64_t) rnd();
+		if (layout == 2 && one_in(4))
+			flags2 ^= (uint16_t) (1 << rn(16));
+		if (layout == 2 && one_in(8))
+			flags2 |= 0x0001;
 	}
 
-	b_putc(b, wild && one_in(20) ? (char) rn(4) : 1);
+	/* the version byte: mostly the layout's, sometimes the other one or junk */
+	b_putc(b, (char) (wild && one_in(20) ? (int) rn(4) : wild && one_in(15) ? 3 - layout : layout));
 	b_be(b, flags, 2);
 	b_putc(b, (char) status);
 	b_be(b, (uint32_t) attempts, 4);
@@ -1424,32 +2064,81 @@ gen_wire(Buf *b)
 	b_be(b, (uint64_t) sent, 8);
 	b_be(b, (uint64_t) sess, 8);
 	b_be(b, (uint64_t) conv, 8);
-	for (int k = K_BATCH; k <= K_TARGET; k++)
+	if (layout == 2)
+		b_be(b, flags2, 2);
+	for (int w = 0; w < (layout == 2 ? 10 : 5); w++)
 	{
-		unquote(&r.v[k], &s, &n);
-		if (wild && one_in(15))
-			s = PICK(((const char *[]) {"", " ", "\xc2\xa0", "a\0b", "\xff\xfe", "\xed\xa0\x80",
-				"\xc0\x80", "\xe2\x80\x8b", "\xf4\x90\x80\x80"})), n = strlen(s) + (one_in(3) ? 1 : 0);
-		wire_str(b, s, n, wild);
+		int			k = wire_keys[w];
+
+		lenpos[nlen++] = b->len;
+		if (k <= K_TARGET)
+		{
+			unquote(&r.v[k], &s, &n);
+			if (wild && one_in(15))
+				s = PICK(((const char *[]) {"", " ", "\xc2\xa0", "a\0b", "\xff\xfe", "\xed\xa0\x80",
+					"\xc0\x80", "\xe2\x80\x8b", "\xf4\x90\x80\x80"})), n = strlen(s) + (one_in(3) ? 1 : 0);
+			wire_str(b, s, n, wild);
+		}
+		else if (k == K_SID)
+		{
+			if (flags & 0x0020)
+			{
+				unquote(&r.v[K_SID], &s, &n);
+				if (is_null_text(&r.v[K_SID]))
+					s = "LM1", n = 3;
+				wire_str(b, s, n, wild);
+			}
+			else
+				b_be(b, (uint64_t) -1, 4);
+		}
+		else if (k == K_VARS)
+			wire_str(b, r.v[K_VARS].p, r.v[K_VARS].len, wild);
+		else if (flags2 & FLAG2_BIT(k))
+		{
+			/* strings without their quotes, objects as JSON text */
+			if (k == K_INSIGHTS || k == K_ENRICH)
+				s = r.v[k].p, n = r.v[k].len;
+			else
+				unquote(&r.v[k], &s, &n);
+			if (is_null_text(&r.v[k]))
+				s = k == K_INSIGHTS || k == K_ENRICH ? "{}" : "X", n = strlen(s);
+			wire_str(b, s, n, wild);
+		}
+		else if (wild && one_in(30))
+			wire_str(b, "SENT", 4, 0);	/* a string where the flags say none */
+		else
+			b_be(b, (uint64_t) -1, 4);
 	}
-	if (flags & 0x0020)
-	{
-		unquote(&r.v[K_SID], &s, &n);
-		if (strcmp(r.v[K_SID].p, "null") == 0)
-			s = "LM1", n = 3;
-		wire_str(b, s, n, wild);
-	}
-	else
-		b_be(b, (uint64_t) -1, 4);
-	wire_str(b, r.v[K_VARS].p, r.v[K_VARS].len, wild);
 	rec_free(&r);
 	if (wild && one_in(10))
 		b_putc(b, (char) rnd());
+	if (one_in(5))
+	{
+		/* one spot: a flags2 bit, a length or its -1 marker, a byte */
+		size_t		at = lenpos[rn(nlen)];
+		uint32_t	len = get_be((const unsigned char *) b->p + at, 4);
+
+		switch (rn(4))
+		{
+			case 0:
+				if (layout == 2)
+					b->p[40 + rn(2)] ^= (char) (1 << rn(8));
+				break;
+			case 1:
+				memset(b->p + at, 0xff, 4);
+				break;
+			case 2:
+				len += PICK(((uint32_t[]) {1, (uint32_t) -1, 0x80000000u, 0x100, (uint32_t) -2}));
+				for (int i = 0; i < 4; i++)
+					b->p[at + i] = (char) (len >> (24 - 8 * i));
+				break;
+			default:
+				b->p[rn(b->len)] = (char) PICK(((int[]) {0, 0xff, 0x80, 0x7f, 0x01, 0x02}));
+		}
+	}
 	if (one_in(6))
 	{
 		/* keep zero bytes: binary parameters carry their length */
-		size_t		keep = b->len;
-
 		for (int i = 0, m = 1 + (int) rn(3); i < m; i++)
 		{
 			if (!b->len)
@@ -1466,7 +2155,6 @@ gen_wire(Buf *b)
 					b->len = rn(b->len + 1);
 			}
 		}
-		(void) keep;
 	}
 }
 
@@ -1779,15 +2467,20 @@ arg_jsonb(Buf *b, int *isnull)
 		gen_variables(b);
 }
 
-/* A comm_result text; same request when batch/ref are given. */
+/*
+ * A comm_result text, of either shape; same request when batch/ref are
+ * given.
+ */
 static void
 arg_value(Buf *b, const char *batch, const char *ref)
 {
 	Rec			r;
 
 	b_reset(b);
-	gen_rec(&r, one_in(4) ? 4 : 1000000, batch, ref);
+	gen_rec(&r, one_in(4) ? 4 : 1000000, batch, ref, one_in(2));
 	r.present[K_BATCH] = r.present[K_REF] = r.present[K_TARGET] = r.present[K_VARS] = 1;
+	if (r.sid_name == SID_BOTH && !one_in(20))
+		r.sid_name = SID_TODAY;
 	if (one_in(10))
 	{
 		r.present[K_ATTEMPT] = 1;
@@ -1810,7 +2503,7 @@ arg_value(Buf *b, const char *batch, const char *ref)
 	b->len = strlen(b->p);
 }
 
-#define MAXA 12
+#define MAXA 20
 
 typedef struct
 {
@@ -1917,6 +2610,7 @@ fuzz_function(int *bad)
 	char		code[6];
 	PGresult   *r = NULL;
 	int			which = (int) rn(16);
+	GenInfo		gi;
 
 	memset(&A, 0, sizeof A);
 	cur_cat = "function";
@@ -1978,8 +2672,9 @@ fuzz_function(int *bad)
 		case 3:					/* constructor */
 			{
 				Rec			rec;
+				int			today = one_in(2);
 
-				gen_rec(&rec, one_in(2) ? 3 : 1000000, NULL, NULL);
+				gen_rec(&rec, one_in(2) ? 3 : 1000000, NULL, NULL, today);
 				for (int k = 0; k < 3; k++)
 				{
 					const char *s;
@@ -2000,12 +2695,55 @@ fuzz_function(int *bad)
 				arg_int(&A.a[9], &A.isnull[9], 1);
 				arg_int(&A.a[10], &A.isnull[10], 1);
 				rec_free(&rec);
-				args_final(&A, 11);
-				record_args(&A, 11, "comm_result(...)");
-				r = qt("SELECT comm_result($1, $2, $3, $4::jsonb, $5::comm_status, $6, $7::timestamptz, "
-					   "$8::timestamptz, $9::integer, $10::bigint, $11::bigint)::text", 11, A.v, code, bad);
+				/* today's fields (SQL NULL: absent), and channel_manager_sid */
+				for (int i = 11; i <= 16; i++)
+				{
+					int			nested = 0;
+
+					int			dummy;
+
+					A.isnull[i] = !today || one_in(2);
+					b_reset(&A.a[i]);
+					if (A.isnull[i])
+						continue;
+					if (i == 13)
+						gen_insights(&A.a[i], one_in(6), &nested);
+					else if (i == 15)
+						gen_enrichment(&A.a[i], one_in(8));
+					else if (one_in(6))
+						arg_text(&A.a[i], &dummy);
+					else
+						b_puts(&A.a[i], i == 11 ? PICK(channel_statuses) : i == 12 ?
+							   PICK(insights_statuses) : i == 14 ? PICK(line_types) : "CA1");
+					A.a[i].len = strlen(A.a[i].p);
+				}
+				if (!A.isnull[16] && !one_in(8))
+					A.isnull[5] = 1;	/* one name of the sid, mostly */
+				args_final(&A, 17);
+				record_args(&A, 17, "comm_result(...)");
+				r = q("SELECT x::text, comm_result_send(x) FROM (SELECT comm_result($1, $2, $3, $4::jsonb, "
+					  "$5::comm_status, $6, $7::timestamptz, $8::timestamptz, $9::integer, $10::bigint, "
+					  "$11::bigint, $12, $13, $14::jsonb, $15, $16::jsonb, $17) x) s",
+					  17, NULL, A.v, NULL, NULL, 1, code, bad);
 				tally(r, code);
-				check_value_col(r, 0, bad);
+				invariant(!r || A.isnull[5] || A.isnull[16],
+						  "comm_result(...) took both call_manager_sid and channel_manager_sid", bad);
+				if (r)
+				{
+					Member		m[K_COUNT + 2];
+					Buf			t = {0};
+					int			nm;
+					int			named_today = 0;
+
+					b_put(&t, PQgetvalue(r, 0, 0), PQgetlength(r, 0, 0));
+					nm = parse_top(t.p, t.len, m, K_COUNT + 2);
+					for (int i = 0; i < nm; i++)
+						named_today |= strcmp(m[i].key, "channel_manager_sid") == 0;
+					invariant(named_today == !A.isnull[16],
+							  "comm_result(...) does not name the sid as it was given", bad);
+					check_result_pair(r, 0, NULL, bad);
+					b_free(&t);
+				}
 			}
 			break;
 		case 4:					/* comm_results(jsonb) */
@@ -2025,7 +2763,7 @@ fuzz_function(int *bad)
 						if (i)
 							b_putc(&A.a[0], ',');
 						if (one_in(3))
-							gen_text_input(&v);
+							gen_text_input(&v, &gi);
 						else
 							arg_value(&v, NULL, NULL);
 						b_put(&A.a[0], v.p, v.len);
@@ -2048,7 +2786,7 @@ fuzz_function(int *bad)
 			}
 			break;
 		case 5:					/* validators on any text */
-			gen_text_input(&A.a[0]);
+			gen_text_input(&A.a[0], &gi);
 			if (one_in(30))
 			{
 				b_reset(&A.a[0]);
@@ -2087,11 +2825,26 @@ fuzz_function(int *bad)
 				   "(r::jsonb)::comm_result = r, r::json::text = r::text, "
 				   "comm_result_hash_extended(r, coalesce($3::bigint, 0)) IS NOT NULL, "
 				   "comm_result_hash_extended(r, 0) = comm_result_hash(r)::bigint "
-				   "OR comm_result_hash_extended(r, 0) IS NOT NULL "
-				   "FROM (SELECT $1::comm_result r) s, comm_result_fields(r) f", 3, A.v, code, bad);
+				   "OR comm_result_hash_extended(r, 0) IS NOT NULL, "
+				   /* today's accessors, and comm_result_all_fields */
+				   "channel_manager_status(r) IS NOT DISTINCT FROM a.channel_manager_status, "
+				   "insights_status(r) IS NOT DISTINCT FROM a.insights_status, "
+				   "insights(r) IS NOT DISTINCT FROM a.insights, line_type(r) IS NOT DISTINCT FROM a.line_type, "
+				   "enrichment(r) IS NOT DISTINCT FROM a.enrichment, "
+				   "channel_manager_sid(r) IS NOT DISTINCT FROM call_manager_sid(r), "
+				   "row(f.*)::text = row(a.batch_id, a.reference_id, a.target, a.request_variables, "
+				   " a.request_status, a.call_manager_sid, a.created_at, a.sent_at, a.attempt_count, "
+				   " a.session_id, a.conversation_id, a.target_kind)::text, "
+				   "(a.sid_name IS NULL) = NOT (r::jsonb ?| array['call_manager_sid', 'channel_manager_sid']), "
+				   "a.sid_name IS NULL OR r::jsonb ? a.sid_name, "
+				   "NOT EXISTS (SELECT FROM jsonb_each(coalesce(insights(r), '{}')) e "
+				   " WHERE jsonb_typeof(e.value) NOT IN ('string', 'number')), "
+				   "coalesce(jsonb_typeof(enrichment(r)), 'object') = 'object' "
+				   "FROM (SELECT $1::comm_result r) s, comm_result_fields(r) f, comm_result_all_fields(r) a",
+				   3, A.v, code, bad);
 			tally(r, code);
 			if (r)
-				for (int i = 0; i < 16; i++)
+				for (int i = 0; i < 27; i++)
 					if (strcmp(PQgetvalue(r, 0, i), "t") != 0)
 					{
 						char		d[128];
@@ -2175,13 +2928,24 @@ fuzz_function(int *bad)
 				args_final(&A, 1);
 				record_args(&A, 1, "aggregates");
 				r = qt("SELECT comm_batch_summary(r), comm_status_counts(r), comm_result_latest(r)::text, "
-					   "(comm_batch_summary(r)).total = count(r) "
+					   "(comm_batch_summary(r)).total = count(r), "
+					   /* today's counts agree with GROUP BY over the accessors */
+					   "comm_channel_status_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
+					   " (SELECT channel_manager_status(x) k, count(*) c FROM unnest($1::comm_result[]) x "
+					   "  WHERE channel_manager_status(x) IS NOT NULL GROUP BY 1) g), "
+					   "comm_line_type_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
+					   " (SELECT line_type(x) k, count(*) c FROM unnest($1::comm_result[]) x "
+					   "  WHERE line_type(x) IS NOT NULL GROUP BY 1) g) "
 					   "FROM unnest($1::comm_result[]) r", 1, A.v, code, bad);
 				tally(r, code);
 				if (r)
 				{
 					invariant(strcmp(PQgetvalue(r, 0, 3), "t") == 0 || PQgetisnull(r, 0, 3),
 							  "comm_batch_summary total differs from count", bad);
+					invariant(strcmp(PQgetvalue(r, 0, 4), "t") == 0,
+							  "comm_channel_status_counts differs from counting channel_manager_status", bad);
+					invariant(strcmp(PQgetvalue(r, 0, 5), "t") == 0,
+							  "comm_line_type_counts differs from counting line_type", bad);
 					check_value_col(r, 2, bad);
 				}
 			}
@@ -2217,12 +2981,13 @@ fuzz_function(int *bad)
 			break;
 		case 12:				/* jsonb -> comm_result */
 			cur_cat = "jsonb";
-			gen_text_input(&A.a[0]);
+			gen_text_input(&A.a[0], &gi);
 			args_final(&A, 1);
 			record_args(&A, 1, "jsonb cast");
 			r = q("SELECT x::text, comm_result_send(x) FROM (SELECT ($1::jsonb)::comm_result AS x) s",
 				  1, NULL, A.v, NULL, NULL, 1, code, bad);
 			tally(r, code);
+			check_record_rules(&gi, code, bad);
 			if (r)
 				check_result_pair(r, 0, NULL, bad);
 			break;
@@ -2274,7 +3039,786 @@ fuzz_function(int *bad)
 }
 
 /* ------------------------------------------------------------------ */
-/* setup: fixed checks of the guard's error codes */
+/* today's endpoint: records without batch_id, the batch id from the URL */
+
+/* s as a JSON string, quotes included */
+static void
+b_json_str(Buf *b, const char *s, size_t n)
+{
+	b_putc(b, '"');
+	for (size_t i = 0; i < n; i++)
+	{
+		unsigned char c = (unsigned char) s[i];
+
+		if (c == '"' || c == '\\')
+			b_printf(b, "\\%c", c);
+		else if (c < 0x20)
+			b_printf(b, "\\u%04x", c);
+		else
+			b_putc(b, (char) c);
+	}
+	b_putc(b, '"');
+}
+
+/* the batch id of a request's URL: mostly plain, sometimes blank or odd */
+static void
+gen_url_batch(Buf *b, int *isnull)
+{
+	*isnull = one_in(40);
+	b_reset(b);
+	if (one_in(12))
+		b_puts(b, PICK(((const char *[]) {"", " ", "\xc2\xa0", "\xe2\x80\x8b", "\t", "b\"1", "b\\1",
+			"\xf0\x9f\x98\x80", "20260801.1 ", "\xff"})));
+	else if (one_in(200))
+		gen_long_string(b);
+	else
+		b_printf(b, "20260801.%u", (unsigned) rn(3));
+	b->len = strlen(b->p);
+}
+
+/* How a record's own batch_id relates to the URL's. */
+enum
+{
+	OWN_NONE, OWN_SAME, OWN_OTHER
+};
+
+/*
+ * A record as today's endpoint returns it, for the batch id arg: mostly
+ * without batch_id, sometimes with the same one or another one.  A tame
+ * record has no edge value, no other batch_id and one name of the sid (so
+ * that a response of several records is often accepted as a whole).
+ */
+static void
+gen_url_record(Buf *b, const char *arg, int *own, GenInfo *gi, int tame)
+{
+	Rec			r;
+	int			structural = !tame && one_in(6);
+
+	memset(gi, 0, sizeof *gi);
+	gen_rec(&r, !tame && one_in(3) ? 5 : 1000000, NULL, NULL, !one_in(5));
+	if (r.sid_name == SID_BOTH && (tame || !one_in(3)))
+		r.sid_name = SID_TODAY;
+	switch (tame ? 2 * (int) rn(3) : (int) rn(6))
+	{
+		case 0:
+			*own = OWN_SAME;
+			b_reset(&r.v[K_BATCH]);
+			b_json_str(&r.v[K_BATCH], arg, strlen(arg));
+			r.present[K_BATCH] = 1;
+			break;
+		case 1:
+			*own = OWN_OTHER;
+			b_reset(&r.v[K_BATCH]);
+			b_puts(&r.v[K_BATCH], "\"20260802.9\"");
+			r.present[K_BATCH] = 1;
+			break;
+		default:
+			*own = OWN_NONE;
+			r.present[K_BATCH] = 0;
+	}
+	gi->today = 1;
+	gi->exact = !structural;
+	gi->both = r.sid_name == SID_BOTH;
+	gi->nested = r.nested && r.present[K_INSIGHTS];
+	gi->no_batch = *own == OWN_NONE;
+	emit_rec(b, &r, structural);
+	rec_free(&r);
+	if (!tame && one_in(8))
+	{
+		mutate_bytes(b, 1);
+		gi->exact = 0;
+	}
+}
+
+/*
+ * comm_result_from_jsonb(record, batch_id) and comm_results(response,
+ * batch_id): the URL's batch id goes into records that have none; a record
+ * with another one is refused; the result is what the jsonb cast makes of
+ * the record with the batch id put in.
+ */
+static void
+fuzz_url_batch(int *bad)
+{
+	Buf			rec = {0},
+				arg = {0};
+	const char *vals[2];
+	char		code[6];
+	int			argnull;
+	PGresult   *r;
+	GenInfo		gi;
+	int			own;
+
+	cur_cat = "url_batch";
+	gen_url_batch(&arg, &argnull);
+	b_reset(&cur_input);
+	if (one_in(2))
+	{
+		gen_url_record(&rec, arg.p, &own, &gi, 0);
+		vals[0] = rec.p;
+		vals[1] = argnull ? NULL : arg.p;
+		b_puts(&cur_input, "comm_result_from_jsonb\n");
+		b_puts(&cur_input, rec.p);
+		b_puts(&cur_input, argnull ? "\nNULL\n" : "\n");
+		if (!argnull)
+			b_puts(&cur_input, arg.p);
+		r = q("SELECT x::text, comm_result_send(x) FROM (SELECT comm_result_from_jsonb($1::jsonb, $2) AS x) s",
+			  2, NULL, vals, NULL, NULL, 1, code, bad);
+		tally(r, code);
+		if (!argnull)			/* STRICT: a NULL batch id gives NULL */
+			check_record_rules(&gi, code, bad);
+		if (!r && strstr(last_msg, "does not match the batch_id argument"))
+			invariant(strcmp(code, "22023") == 0 && (own == OWN_OTHER || !gi.exact),
+					  "a batch_id mismatch is not 22023, or the batch ids do match", bad);
+		if (r && !PQgetisnull(r, 0, 0))
+		{
+			PGresult   *r2;
+
+			invariant(!(gi.exact && own == OWN_OTHER),
+					  "comm_result_from_jsonb took a record whose batch_id differs from the argument", bad);
+			check_result_pair(r, 0, NULL, bad);
+			r2 = qt("SELECT batch_id(x) = $2::text, x = ($1::jsonb || jsonb_build_object('batch_id', $2::text))::comm_result "
+					"FROM (SELECT comm_result_from_jsonb($1::jsonb, $2::text) AS x) s", 2, vals, code, bad);
+			if (!r2)
+				invariant(0, "re-reading a record comm_result_from_jsonb took failed", bad);
+			else
+			{
+				invariant(strcmp(PQgetvalue(r2, 0, 0), "t") == 0,
+						  "comm_result_from_jsonb's batch_id is not its argument", bad);
+				invariant(strcmp(PQgetvalue(r2, 0, 1), "t") == 0,
+						  "comm_result_from_jsonb differs from the jsonb cast with the batch_id put in", bad);
+				PQclear(r2);
+			}
+		}
+		else if (!r && own == OWN_NONE && gi.exact && !argnull)
+		{
+			/* refused for a reason of the record: the cast refuses it too */
+			PGresult   *r2 = qt("SELECT ($1::jsonb || jsonb_build_object('batch_id', $2::text))::comm_result::text",
+								2, vals, code, bad);
+
+			invariant(r2 == NULL, "comm_result_from_jsonb refuses a record the jsonb cast takes with the batch_id put in", bad);
+			if (r2)
+				PQclear(r2);
+		}
+	}
+	else
+	{
+		int			n = (int) rn(6),
+					must_refuse = 0,
+					tame = !one_in(3);
+		Buf			resp = {0};
+
+		b_putc(&resp, '[');
+		for (int i = 0; i < n; i++)
+		{
+			b_reset(&rec);
+			gen_url_record(&rec, arg.p, &own, &gi, tame);
+			must_refuse |= gi.exact && (gi.both || gi.nested || own == OWN_OTHER);
+			b_printf(&resp, "%s%s", i ? "," : "", rec.p);
+		}
+		b_putc(&resp, ']');
+		if (one_in(15))
+		{
+			b_reset(&resp);
+			b_puts(&resp, PICK(((const char *[]) {"{}", "null", "1", "[1]", "[[]]", "[null]", "\"[]\"",
+				"[{}]", "[{\"reference_id\":\"r\"}]"})));
+			n = -1;
+			must_refuse = 0;
+		}
+		vals[0] = resp.p;
+		vals[1] = argnull ? NULL : arg.p;
+		b_puts(&cur_input, "comm_results\n");
+		b_puts(&cur_input, resp.p);
+		b_puts(&cur_input, argnull ? "\nNULL\n" : "\n");
+		if (!argnull)
+			b_puts(&cur_input, arg.p);
+		r = qt("SELECT count(*), bool_and(batch_id(r) = $2), bool_and((r::text)::comm_result = r), "
+			   "bool_and(comm_result_is_valid(r::text)) FROM comm_results($1::jsonb, $2) r", 2, vals, code, bad);
+		tally(r, code);
+		memset(&gi, 0, sizeof gi);
+		check_record_rules(&gi, code, bad);
+		if (r)
+		{
+			char		d[128];
+
+			snprintf(d, sizeof d, "comm_results returned %s values for %d records",
+					 PQgetvalue(r, 0, 0), n);
+			invariant(argnull || n < 0 || atoi(PQgetvalue(r, 0, 0)) == n, d, bad);
+			invariant(!must_refuse || argnull,
+					  "comm_results took a record with both sid names, nested insights or another batch_id", bad);
+			for (int i = 1; i <= 3; i++)
+				invariant(PQgetisnull(r, 0, i) || strcmp(PQgetvalue(r, 0, i), "t") == 0,
+						  i == 1 ? "a value from comm_results(response, batch_id) has another batch_id" :
+						  i == 2 ? "a value from comm_results(response, batch_id) does not round trip" :
+						  "a value from comm_results(response, batch_id) is not valid as text", bad);
+			PQclear(r);
+			r = NULL;
+			if (!argnull && one_in(2))
+			{
+				/* the same values as comm_result_from_jsonb on each element */
+				r = qt("SELECT (SELECT array_agg(r::text ORDER BY o) FROM comm_results($1::jsonb, $2) "
+					   " WITH ORDINALITY t(r, o)) IS NOT DISTINCT FROM "
+					   "(SELECT array_agg(comm_result_from_jsonb(e, $2)::text ORDER BY o) "
+					   " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY t(e, o))", 2, vals, code, bad);
+				invariant(r && strcmp(PQgetvalue(r, 0, 0), "t") == 0,
+						  "comm_results(response, batch_id) differs from comm_result_from_jsonb of each element", bad);
+			}
+		}
+		b_free(&resp);
+	}
+	if (r)
+		PQclear(r);
+	b_free(&rec);
+	b_free(&arg);
+}
+
+/* ------------------------------------------------------------------ */
+/* comm_counts: text and binary input, and the functions on it */
+
+static const char *count_edge[] = {
+	"0", "-1", "1.0", "1e3", "01", "-0", "9223372036854775807", "9223372036854775808",
+	"18446744073709551616", "\"1\"", "null", "true", "{}", "[]", "[1]", "{\"a\":1}", "1.5", "0.0",
+	"4611686018427387904", "00001",
+};
+
+/* a key: a channel status, a line type, or anything */
+static void
+gen_count_key(Buf *b)
+{
+	switch (rn(4))
+	{
+		case 0:
+			b_puts(b, PICK(channel_statuses));
+			break;
+		case 1:
+			b_puts(b, PICK(line_types));
+			break;
+		default:
+			gen_str_body(b, 12);
+	}
+}
+
+static void
+gen_counts_text(Buf *b, int wild)
+{
+	int			n = (int) rn(one_in(20) ? 300 : 6);
+	size_t		prev = 0,
+				prevlen = 0;
+
+	b_reset(b);
+	if (wild && one_in(12))
+	{
+		b_puts(b, PICK(((const char *[]) {"", "[]", "null", "1", "\"{}\"", "{", "{\"a\":1,}",
+			"[{\"a\":1}]", "{\"a\":{\"b\":1}}", "{\"a\":[1]}", "{\"a\":1}{}", "{\"a\":1 }x"})));
+		return;
+	}
+	if (wild && one_in(40))
+	{
+		gen_deep(b);
+		return;
+	}
+	ws(b);
+	b_putc(b, '{');
+	for (int i = 0; i < n; i++)
+	{
+		size_t		start;
+
+		if (i)
+			b_putc(b, ',');
+		ws(b);
+		start = b->len;
+		b_putc(b, '"');
+		if (wild && i && one_in(10))
+		{
+			Buf			t = {0};
+
+			b_put(&t, b->p + prev + 1, prevlen);	/* the previous key again */
+			b_put(b, t.p, t.len);
+			b_free(&t);
+		}
+		else
+			gen_count_key(b);
+		prev = start;
+		prevlen = b->len - start - 1;
+		b_puts(b, "\":");
+		ws(b);
+		if (wild && one_in(6))
+			b_puts(b, PICK(count_edge));
+		else
+			b_printf(b, "%u", 1 + (unsigned) rn(one_in(10) ? 1000000000 : 1000));
+	}
+	b_putc(b, '}');
+	ws(b);
+	if (wild && one_in(3))
+		mutate_bytes(b, 1 + (int) rn(3));
+}
+
+static int
+key_cmp(const void *a, const void *b)
+{
+	const Buf  *x = a,
+			   *y = b;
+	int			c = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static void
+gen_counts_wire(Buf *b, int wild)
+{
+	Buf			k[8];
+	int			n = (int) rn(8),
+				m = 0;
+
+	memset(k, 0, sizeof k);
+	for (int i = 0; i < n; i++)
+	{
+		b_reset(&k[i]);
+		gen_count_key(&k[i]);
+	}
+	qsort(k, n, sizeof k[0], key_cmp);
+	/* distinct keys in byte order, unless wild */
+	for (int i = 0; i < n; i++)
+		if (m == 0 || key_cmp(&k[m - 1], &k[i]) != 0 || (wild && one_in(4)))
+			b_copy(&k[m++], &k[i]);
+	if (wild && m > 1 && one_in(6))
+	{
+		Buf			t = k[0];
+
+		k[0] = k[m - 1];
+		k[m - 1] = t;
+	}
+	b_reset(b);
+	b_be(b, (uint32_t) (wild && one_in(10) ? PICK(((int32_t[]) {-1, m + 1, m - 1, INT32_MAX, 0})) : m), 4);
+	for (int i = 0; i < m; i++)
+	{
+		int64_t		count = 1 + (int64_t) rn(one_in(10) ? 1000000000000ULL : 1000);
+
+		if (wild && one_in(8))
+			count = PICK(((int64_t[]) {0, -1, INT64_MIN, INT64_MAX, INT64_MAX / 2 + 1}));
+		wire_str(b, k[i].p, k[i].len, wild);
+		if (wild && one_in(20))
+			b_putc(b, 0);		/* a zero byte where the count starts */
+		b_be(b, (uint64_t) count, 8);
+	}
+	for (int i = 0; i < 8; i++)
+		b_free(&k[i]);
+	if (wild && one_in(6))
+		b_putc(b, (char) rnd());
+	if (wild && one_in(4) && b->len)
+	{
+		if (one_in(2))
+			b->len = rn(b->len);
+		else
+			b->p[rn(b->len)] ^= (char) (1 << rn(8));
+	}
+}
+
+/* One member of a comm_counts text: the key's JSON text and bytes, and the count. */
+typedef struct
+{
+	const char *keytext;		/* with quotes */
+	size_t		keytextlen;
+	Buf			key;			/* unescaped */
+	int64_t		count;
+} CountItem;
+
+/* JSON string text (with quotes) to its bytes (UTF-8); 0 when malformed. */
+static int
+json_unescape(const char *s, size_t n, Buf *out)
+{
+	b_reset(out);
+	if (n < 2 || s[0] != '"' || s[n - 1] != '"')
+		return 0;
+	for (size_t i = 1; i < n - 1; i++)
+	{
+		unsigned	c;
+
+		if (s[i] != '\\')
+		{
+			b_putc(out, s[i]);
+			continue;
+		}
+		if (++i >= n - 1)
+			return 0;
+		switch (s[i])
+		{
+			case 'b':
+				b_putc(out, '\b');
+				break;
+			case 'f':
+				b_putc(out, '\f');
+				break;
+			case 'n':
+				b_putc(out, '\n');
+				break;
+			case 'r':
+				b_putc(out, '\r');
+				break;
+			case 't':
+				b_putc(out, '\t');
+				break;
+			case 'u':
+				if (i + 4 >= n - 1 || sscanf(s + i + 1, "%4x", &c) != 1 || c >= 0x80)
+					return 0;	/* the server escapes only control characters */
+				b_putc(out, (char) c);
+				i += 4;
+				break;
+			default:
+				b_putc(out, s[i]);
+		}
+	}
+	return 1;
+}
+
+/*
+ * An accepted comm_counts: its text has distinct keys in byte order and
+ * positive counts, its binary form says the same, both round-trip, and
+ * combining with the empty state or itself does what it should.
+ */
+static void
+check_counts(const char *out, const char *wire, int wirelen, int *bad)
+{
+	Member		m[400];
+	CountItem	it[400];
+	int			n = parse_top(out, strlen(out), m, 400);
+	int			off = 4,
+				overflow = 0;
+	char		d[600];
+	Oid			types[3] = {TEXTOID, counts_oid, BYTEAOID};
+	const char *vals[3] = {out, wire, wire};
+	int			lens[3] = {0, wirelen, wirelen},
+				fmts[3] = {0, 1, 1};
+	char		code[6];
+	PGresult   *r;
+	Buf			doubled = {0};
+
+	if (n < 0 || n >= 400)
+	{
+		snprintf(d, sizeof d, "comm_counts text is not a compact object (or has 400 keys): %.200s", out);
+		invariant(0, d, bad);
+		return;
+	}
+	memset(it, 0, sizeof(CountItem) * n);
+	b_putc(&doubled, '{');
+	for (int i = 0; i < n && strcmp(cur_encoding, "UTF8") == 0; i++)
+	{
+		char	   *endp;
+
+		/* Member.key holds 31 bytes at most: find the key's text again */
+		it[i].keytext = i == 0 ? out + 1 : m[i - 1].val + m[i - 1].vlen + 1;
+		it[i].keytextlen = (size_t) (m[i].val - 1 - it[i].keytext);
+		it[i].count = strtoll(m[i].val, &endp, 10);
+		if (!json_unescape(it[i].keytext, it[i].keytextlen, &it[i].key) ||
+			endp != m[i].val + m[i].vlen || it[i].count <= 0 || m[i].val[0] == '0')
+		{
+			snprintf(d, sizeof d, "comm_counts text member %d is not \"key\":positive count: %.200s", i, out);
+			invariant(0, d, bad);
+			goto done;
+		}
+		if (i > 0 && key_cmp(&it[i - 1].key, &it[i].key) >= 0)
+		{
+			snprintf(d, sizeof d, "comm_counts text keys are not distinct and in byte order: %.200s", out);
+			invariant(0, d, bad);
+			goto done;
+		}
+		overflow |= it[i].count > INT64_MAX / 2;
+		if (i)
+			b_putc(&doubled, ',');
+		b_put(&doubled, it[i].keytext, it[i].keytextlen);
+		b_printf(&doubled, ":%" PRId64, (int64_t) ((uint64_t) it[i].count * 2));
+		/* the binary form: the same key bytes and count */
+		if (off + 4 > wirelen || (int32_t) get_be((const unsigned char *) wire + off, 4) != (int32_t) it[i].key.len ||
+			off + 4 + (int) it[i].key.len + 8 > wirelen ||
+			memcmp(wire + off + 4, it[i].key.p, it[i].key.len) != 0 ||
+			(int64_t) (((uint64_t) get_be((const unsigned char *) wire + off + 4 + it[i].key.len, 4) << 32) |
+					   get_be((const unsigned char *) wire + off + 8 + it[i].key.len, 4)) != it[i].count)
+		{
+			snprintf(d, sizeof d, "comm_counts_send disagrees with the text at key %d: %.200s", i, out);
+			invariant(0, d, bad);
+			goto done;
+		}
+		off += 4 + (int) it[i].key.len + 8;
+	}
+	b_putc(&doubled, '}');
+	if (strcmp(cur_encoding, "UTF8") == 0 &&
+		(wirelen < 4 || (int) get_be((const unsigned char *) wire, 4) != n || off != wirelen))
+	{
+		snprintf(d, sizeof d, "comm_counts_send has %d bytes for %d keys, or a wrong count: %.200s", wirelen, n, out);
+		invariant(0, d, bad);
+		goto done;
+	}
+	r = q("SELECT $1::comm_counts::text = $1, $2::text = $1, comm_counts_send($2) = $3, "
+		  "comm_counts_combine($2, '{}')::text = $1, comm_counts_combine('{}', $2)::text = $1, "
+		  "($2::jsonb)::text::comm_counts::text = $1", 3, types, vals, lens, fmts, 0, code, bad);
+	if (!r)
+	{
+		if (!(strcmp(code, "22P05") == 0 && strcmp(cur_encoding, "UTF8") != 0))
+			invariant(0, "re-reading an accepted comm_counts failed", bad);
+		goto done;
+	}
+	for (int i = 0; i < 6; i++)
+		if (strcmp(PQgetvalue(r, 0, i), "t") != 0)
+		{
+			snprintf(d, sizeof d, "comm_counts check %d (%s) is %s: %.200s", i,
+					 (const char *[]) {"text round trip", "binary round trip", "send(recv(send))",
+					 "combine(x, {})", "combine({}, x)", "jsonb cast"}[i], PQgetvalue(r, 0, i), out);
+			invariant(0, d, bad);
+		}
+	PQclear(r);
+	if (strcmp(cur_encoding, "UTF8") != 0)
+		goto done;
+	r = q("SELECT comm_counts_combine($1::comm_counts, $1::comm_counts)::text", 1, types, vals, NULL, NULL, 0, code, bad);
+	if (overflow)
+		invariant(r == NULL && strcmp(code, "22003") == 0,
+				  "comm_counts_combine of counts past 2^62 with themselves did not raise 22003", bad);
+	else if (!r || strcmp(PQgetvalue(r, 0, 0), doubled.p) != 0)
+	{
+		snprintf(d, sizeof d, "comm_counts_combine(x, x) does not double every count: %.200s", out);
+		invariant(0, d, bad);
+	}
+	if (r)
+		PQclear(r);
+done:
+	for (int i = 0; i < n; i++)
+		b_free(&it[i].key);
+	b_free(&doubled);
+}
+
+static void
+fuzz_counts(int *bad)
+{
+	char		code[6];
+	PGresult   *r;
+	int			mode = (int) rn(5);
+
+	cur_cat = "counts";
+	if (mode <= 1)
+	{
+		const char *vals[1];
+
+		gen_counts_text(&cur_input, !one_in(3));
+		vals[0] = cur_input.p;
+		r = q("SELECT x::text, comm_counts_send(x) FROM (SELECT $1::comm_counts AS x) s",
+			  1, NULL, vals, NULL, NULL, 1, code, bad);
+	}
+	else if (mode <= 3)
+	{
+		Oid			types[1] = {counts_oid};
+		const char *vals[1];
+		int			lens[1],
+					fmts[1] = {1};
+
+		gen_counts_wire(&cur_input, !one_in(3));
+		vals[0] = cur_input.p;
+		lens[0] = (int) cur_input.len;
+		r = q("SELECT $1::text, comm_counts_send($1)", 1, types, vals, lens, fmts, 1, code, bad);
+	}
+	else
+	{
+		/* the aggregates' transition and combine functions, called directly */
+		Args		A;
+
+		memset(&A, 0, sizeof A);
+		gen_counts_text(&A.a[0], one_in(4));
+		arg_value(&A.a[1], NULL, NULL);
+		gen_counts_text(&A.a[2], one_in(4));
+		args_final(&A, 3);
+		record_args(&A, 3, "comm_counts_add/combine");
+		r = qt("SELECT comm_counts_add_channel_status(s, r)::text = comm_counts_combine(s, "
+			   " CASE WHEN channel_manager_status(r) IS NULL THEN '{}'::comm_counts "
+			   " ELSE jsonb_build_object(channel_manager_status(r), 1)::text::comm_counts END)::text, "
+			   "comm_counts_add_line_type(s, r)::text = comm_counts_combine(s, "
+			   " CASE WHEN line_type(r) IS NULL THEN '{}'::comm_counts "
+			   " ELSE jsonb_build_object(line_type(r), 1)::text::comm_counts END)::text, "
+			   "comm_counts_combine(s, t)::text = comm_counts_combine(t, s)::text "
+			   "FROM (SELECT $1::comm_counts s, $2::comm_result r, $3::comm_counts t) x", 3, A.v, code, bad);
+		tally(r, code);
+		if (r)
+			for (int i = 0; i < 3; i++)
+				invariant(strcmp(PQgetvalue(r, 0, i), "t") == 0,
+						  i == 0 ? "comm_counts_add_channel_status differs from combining a count of one" :
+						  i == 1 ? "comm_counts_add_line_type differs from combining a count of one" :
+						  "comm_counts_combine is not commutative", bad);
+		if (r)
+			PQclear(r);
+		args_free(&A);
+		return;
+	}
+	tally(r, code);
+	if (r)
+	{
+		Buf			out = {0};
+
+		b_put(&out, PQgetvalue(r, 0, 0), PQgetlength(r, 0, 0));
+		check_counts(out.p, PQgetvalue(r, 0, 1), PQgetlength(r, 0, 1), bad);
+		b_free(&out);
+		PQclear(r);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* setup: fixed checks of the guard's error codes and today's rules */
+
+/* a record of today's shape (SQL literal) with batch_id text and more members */
+#define TODAY_REC(batch, more) "'{" batch "\"reference_id\":\"r1\",\"target\":\"+15125551234\"," \
+	"\"request_variables\":{\"first_name\":\"Ana\"},\"channel_manager_sid\":\"CA123\"," \
+	"\"created_at\":\"2026-08-01T10:00:00Z\",\"sent_at\":null,\"attempt_count\":1,\"session_id\":null," \
+	"\"conversation_id\":null,\"request_status\":\"COMPLETED\",\"channel_manager_status\":\"DELIVERED\"," \
+	"\"insights_status\":\"COMPLETED\",\"insights\":{\"rating\":\"Good\",\"summary\":\"Booked\",\"score\":4.5}," \
+	"\"line_type\":\"mobile\",\"enrichment\":{\"line_type\":\"mobile\",\"carrier_name\":\"Acme\"," \
+	"\"mcc\":\"310\",\"mnc\":\"260\",\"error_code\":null}" more "}'"
+#define APRIL_REC(more) "'{\"batch_id\":\"b\",\"reference_id\":\"r\",\"target\":\"a@b.co\"," \
+	"\"request_variables\":{}" more "}'"
+
+/*
+ * The binary forms of three values, built here from the spec (versions 2
+ * and 1), must be accepted and sent back byte for byte; then every byte of
+ * them, and of a comm_counts value, is flipped, set to 0x00 and 0xff, and
+ * every prefix is tried: each must be accepted and round-trip, or be
+ * refused with a documented SQLSTATE.
+ */
+static void
+wire_put(Buf *b, const char *s)
+{
+	if (!s)
+	{
+		b_be(b, (uint64_t) -1, 4);
+		return;
+	}
+	b_be(b, strlen(s), 4);
+	b_puts(b, s);
+}
+
+static void
+sweep_one(const Buf *p, Oid type, int is_counts, int *bad)
+{
+	static const int muts[] = {-1, -2, 0x00, 0xff};	/* -1: xor 0x01, -2: xor 0x80 */
+	Buf			t = {0};
+	const char *sql = is_counts ? "SELECT $1::text, comm_counts_send($1)" :
+		"SELECT $1::text, comm_result_send($1)";
+
+	for (size_t pos = 0; pos <= p->len; pos++)
+		for (size_t m = 0; m < (pos < p->len ? 5 : 1); m++)
+		{
+			Oid			types[1] = {type};
+			const char *vals[1];
+			int			lens[1],
+						fmts[1] = {1};
+			char		code[6];
+			PGresult   *r;
+
+			b_copy(&t, p);
+			if (m == 0)
+				t.len = pos;	/* a prefix (the whole value last) */
+			else if (muts[m - 1] < 0)
+				t.p[pos] ^= (char) (muts[m - 1] == -1 ? 0x01 : 0x80);
+			else if ((unsigned char) t.p[pos] == muts[m - 1])
+				continue;
+			else
+				t.p[pos] = (char) muts[m - 1];
+			b_copy(&cur_input, &t);
+			vals[0] = t.p;
+			lens[0] = (int) t.len;
+			r = q(sql, 1, types, vals, lens, fmts, 1, code, bad);
+			cat_count[5]++;
+			n_inputs++;
+			tally(r, code);
+			if (pos == p->len)
+			{
+				/* the value itself: accepted, and sent back as it is */
+				invariant(r && PQgetlength(r, 0, 1) == (int) p->len &&
+						  memcmp(PQgetvalue(r, 0, 1), p->p, p->len) == 0,
+						  is_counts ? "comm_counts_send(recv(x)) differs from x built by the spec" :
+						  "comm_result_send(recv(x)) differs from x built by the spec", bad);
+			}
+			if (r)
+			{
+				Buf			out = {0};
+
+				b_put(&out, PQgetvalue(r, 0, 0), PQgetlength(r, 0, 0));
+				if (is_counts)
+					check_counts(out.p, PQgetvalue(r, 0, 1), PQgetlength(r, 0, 1), bad);
+				else
+					check_accepted(out.p, (int) out.len, PQgetvalue(r, 0, 1), PQgetlength(r, 0, 1),
+								   NULL, bad);
+				b_free(&out);
+				PQclear(r);
+			}
+		}
+	b_free(&t);
+}
+
+static void
+sweep_binary(int *bad)
+{
+	Buf			p = {0};
+
+	cur_cat = "setup";
+	/* version 2: every field present, the sid named channel_manager_sid */
+	b_putc(&p, 2);
+	b_be(&p, 0x02AD, 2);
+	b_putc(&p, 4);
+	b_be(&p, 1, 4);
+	b_be(&p, 839239200000000ULL, 8);
+	b_be(&p, 839239205000000ULL, 8);
+	b_be(&p, 7, 8);
+	b_be(&p, 9, 8);
+	b_be(&p, 0x02AB, 2);
+	wire_put(&p, "b1");
+	wire_put(&p, "r1");
+	wire_put(&p, "+15125551234");
+	wire_put(&p, "CA123");
+	wire_put(&p, "{\"first_name\":\"Ana\"}");
+	wire_put(&p, "DELIVERED");
+	wire_put(&p, "COMPLETED");
+	wire_put(&p, "{\"score\":4.5,\"rating\":\"Good\"}");
+	wire_put(&p, "mobile");
+	wire_put(&p, "{\"mcc\":\"310\",\"error_code\":null}");
+	sweep_one(&p, cr_oid, 0, bad);
+
+	/* version 2: every nullable field null */
+	b_reset(&p);
+	b_putc(&p, 2);
+	b_be(&p, 0x0550, 2);
+	b_putc(&p, 0);
+	b_be(&p, 0, 4);
+	for (int i = 0; i < 4; i++)
+		b_be(&p, 0, 8);
+	b_be(&p, 0x0555, 2);
+	wire_put(&p, "b");
+	wire_put(&p, "r");
+	wire_put(&p, "a@b.co");
+	wire_put(&p, NULL);
+	wire_put(&p, "{}");
+	for (int i = 0; i < 5; i++)
+		wire_put(&p, NULL);
+	sweep_one(&p, cr_oid, 0, bad);
+
+	/* version 1: April fields only */
+	b_reset(&p);
+	b_putc(&p, 1);
+	b_be(&p, 0x0021, 2);
+	b_putc(&p, 1);
+	b_be(&p, 0, 4);
+	for (int i = 0; i < 4; i++)
+		b_be(&p, 0, 8);
+	wire_put(&p, "b");
+	wire_put(&p, "r");
+	wire_put(&p, "+15125551234");
+	wire_put(&p, "LM1");
+	wire_put(&p, "{}");
+	sweep_one(&p, cr_oid, 0, bad);
+
+	/* comm_counts: {"DELIVERED":5,"SENT":2} */
+	b_reset(&p);
+	b_be(&p, 2, 4);
+	wire_put(&p, "DELIVERED");
+	b_be(&p, 5, 8);
+	wire_put(&p, "SENT");
+	b_be(&p, 2, 8);
+	sweep_one(&p, counts_oid, 1, bad);
+	b_free(&p);
+}
 
 static void
 setup(int *bad)
@@ -2283,6 +3827,7 @@ setup(int *bad)
 	{
 		const char *sql;
 		const char *code;		/* expected SQLSTATE, "" for success */
+		const char *hint;		/* in the error's HINT, or NULL */
 	}			steps[] = {
 		{"CREATE TEMP TABLE fz_guard (r comm_result)", ""},
 		{"CREATE TRIGGER g BEFORE UPDATE ON fz_guard FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", ""},
@@ -2309,6 +3854,36 @@ setup(int *bad)
 		{"UPDATE fz_t3 SET t = 'b'", "42804"},
 		{"CREATE TRIGGER g BEFORE UPDATE ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", ""},
 		{"UPDATE fz_t2 SET r = NULL", "23514"},
+		/* today's shape: the rules the generated inputs rely on */
+		{"SELECT " TODAY_REC("\"batch_id\":\"b\",", "") "::comm_result", ""},
+		{"SELECT comm_result_from_jsonb(" TODAY_REC("", "") ", '20260801.1')", ""},
+		{"SELECT count(*) FROM comm_results(('[' || " TODAY_REC("", "") " || ',' || "
+			TODAY_REC("\"batch_id\":\"20260801.1\",", "") " || ']')::jsonb, '20260801.1')", ""},
+		{"SELECT " TODAY_REC("", "") "::comm_result", "22P02", "comm_results(response, batch_id)"},
+		{"SELECT " TODAY_REC("\"batch_id\":\"b\",", ",\"call_manager_sid\":null") "::comm_result", "22P02"},
+		{"SELECT " TODAY_REC("\"batch_id\":\"b\",", ",\"call_manager_sid\":null") "::jsonb::comm_result", "22P02"},
+		{"SELECT comm_result_from_jsonb(" TODAY_REC("", ",\"call_manager_sid\":\"LM1\"") ", 'b')", "22P02"},
+		{"SELECT count(*) FROM comm_results(('[' || " TODAY_REC("", ",\"call_manager_sid\":\"LM1\"") " || ']')::jsonb, 'b')", "22P02"},
+		{"SELECT comm_result_from_jsonb(" TODAY_REC("\"batch_id\":\"x\",", "") ", 'b')", "22023"},
+		{"SELECT count(*) FROM comm_results(('[' || " TODAY_REC("\"batch_id\":\"x\",", "") " || ']')::jsonb, 'b')", "22023"},
+		{"SELECT comm_result_from_jsonb(" TODAY_REC("", "") ", ' ')", "22023"},
+		{"SELECT " APRIL_REC(",\"insights\":{\"a\":{\"b\":1}}") "::comm_result", "22P02"},
+		{"SELECT " APRIL_REC(",\"insights\":{\"a\":true}") "::comm_result", "22P02"},
+		{"SELECT " APRIL_REC(",\"insights\":{\"a\":null}") "::comm_result", "22P02"},
+		{"SELECT " APRIL_REC(",\"insights\":{\"a\":[\"x\"]}") "::jsonb::comm_result", "22P02"},
+		{"SELECT " APRIL_REC(",\"insights\":[]") "::comm_result", "22P02"},
+		{"SELECT " APRIL_REC(",\"enrichment\":\"x\"") "::comm_result", "22P02"},
+		{"SELECT " APRIL_REC(",\"enrichment\":{\"a\":{\"b\":[null,true]}}") "::comm_result", ""},
+		{"SELECT " APRIL_REC(",\"line_type\":\" \"") "::comm_result", "22023"},
+		{"SELECT " APRIL_REC(",\"channel_manager_status\":\"\"") "::comm_result", "22023"},
+		{"SELECT " APRIL_REC(",\"insights_status\":\"\\u00a0\"") "::comm_result", "22023"},
+		{"SELECT " APRIL_REC(",\"line_type\":1") "::comm_result", "22P02"},
+		{"SELECT " APRIL_REC(",\"channel_manager_status\":{}") "::comm_result", "22P02"},
+		{"SELECT " APRIL_REC(",\"channel_manager_status\":\"SOMETHING_NEW\"") "::comm_result", ""},
+		{"SELECT '{\"SENT\":2,\"DELIVERED\":5}'::comm_counts::text", ""},
+		{"SELECT '{\"SENT\":0}'::comm_counts", "22P02"},
+		{"SELECT '{\"SENT\":1,\"SENT\":2}'::comm_counts", "22P02"},
+		{"SELECT '{\"SENT\":{}}'::comm_counts", "22P02"},
 	};
 
 	cur_cat = "setup";
@@ -2333,7 +3908,10 @@ setup(int *bad)
 					 code[0] ? code : "success");
 			invariant(0, d, bad);
 		}
+		if (steps[i].hint && !strstr(last_hint, steps[i].hint))
+			invariant(0, "the error's HINT does not say how to supply the batch id", bad);
 	}
+	sweep_binary(bad);
 }
 
 /* ------------------------------------------------------------------ */
@@ -2374,6 +3952,7 @@ main(int argc, char **argv)
 	cr_oid = type_oid("comm_result");
 	cbs_oid = type_oid("comm_batch_state");
 	cs_oid = type_oid("comm_status");
+	counts_oid = type_oid("comm_counts");
 
 	{
 		int			bad = 0;
@@ -2392,7 +3971,7 @@ main(int argc, char **argv)
 		cur_n = i;
 		rs = splitmix(seed ^ splitmix((uint64_t) i)) | 1;
 		c = (int) rn(100);
-		if (c < 62)
+		if (c < 60)
 		{
 			/* one text or binary input in 12 goes through another client encoding */
 			int			foreign = one_in(12);
@@ -2400,7 +3979,7 @@ main(int argc, char **argv)
 			if (foreign)
 				set_encoding(PICK(((const char *[]) {"LATIN1", "WIN1252", "SJIS", "EUC_JP",
 					"GB18030", "BIG5", "SQL_ASCII", "KOI8R", "LATIN9", "UHC"})));
-			if (c < 40)
+			if (c < 38)
 			{
 				cat_count[0]++;
 				fuzz_text(&bad);
@@ -2413,10 +3992,20 @@ main(int argc, char **argv)
 			if (foreign)
 				set_encoding("UTF8");
 		}
-		else if (c < 68)
+		else if (c < 64)
 		{
 			cat_count[3]++;
 			fuzz_batch_state(&bad);
+		}
+		else if (c < 68)
+		{
+			cat_count[6]++;
+			fuzz_counts(&bad);
+		}
+		else if (c < 73)
+		{
+			cat_count[7]++;
+			fuzz_url_batch(&bad);
 		}
 		else
 		{
@@ -2434,11 +4023,14 @@ main(int argc, char **argv)
 
 	printf("seed %" PRIu64 ": %ld inputs tried (%ld queries) in %ld s\n", seed, n_inputs, n_queries,
 		   (long) (time(NULL) - t0));
-	printf("  inputs by kind: text %ld, binary %ld, function %ld, batch_state %ld, setup %ld\n",
-		   cat_count[0], cat_count[1], cat_count[2], cat_count[3], cat_count[5]);
+	printf("  inputs by kind: text %ld, binary %ld, function %ld, batch_state %ld, counts %ld, "
+		   "url_batch %ld, setup %ld\n", cat_count[0], cat_count[1], cat_count[2], cat_count[3],
+		   cat_count[6], cat_count[7], cat_count[5]);
 	printf("  outcomes (accepted/rejected) by category:");
-	for (int i = 0; i < 6; i++)
-		printf(" %s %ld/%ld%s", cat_name[i], cat_acc[i], cat_rej[i], i < 5 ? "," : "\n");
+	for (int i = 0; i < NCAT; i++)
+		printf(" %s %ld/%ld%s", cat_name[i], cat_acc[i], cat_rej[i], i < NCAT - 1 ? "," : "\n");
+	printf("  accepted comm_result values checked against the binary format: version 1 %ld, version 2 %ld\n",
+		   n_wire[1], n_wire[2]);
 	printf("  outcomes in all: accepted %ld, rejected %ld; rejections by SQLSTATE:\n", n_accepted, n_rejected);
 	for (int i = 0; i < n_codes; i++)
 		printf("    %s %ld\n", code_name[i], code_count[i]);
