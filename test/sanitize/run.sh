@@ -73,7 +73,7 @@ trap on_exit EXIT
 start=$(date +%s)
 cr_log "building comm_result with $SAN_FLAGS"
 COPT="-Werror $SAN_FLAGS" cr_build_install
-if ! ldd "$CR_ROOT/comm_result.so" | grep -q libasan; then
+if ! ldd "$CR_ROOT/comm_result.so" | grep libasan >/dev/null; then
 	echo "comm_result.so is not linked against libasan: the build is not instrumented" >&2
 	exit 1
 fi
