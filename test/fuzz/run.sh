@@ -17,11 +17,7 @@ FUZZ_SEED=${FUZZ_SEED:-$(date +%s)}
 FUZZ_START=${FUZZ_START:-0}
 FUZZ_FAILDIR=${FUZZ_FAILDIR:-$FUZZ_DIR/failures}
 
-cr_ensure_deps
-if [ ! -f /usr/include/postgresql/libpq-fe.h ] && ! pkg-config --exists libpq 2>/dev/null; then
-	cr_log "installing libpq-dev"
-	cr_apt_install libpq-dev
-fi
+cr_require build libpq
 
 # Build the harness into a temporary directory (nothing is written to the tree
 # but test/fuzz/failures/).
