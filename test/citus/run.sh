@@ -38,7 +38,7 @@ if [ ! -f "$LIBDIR/citus.so" ] || [ ! -f "$SHAREDIR/extension/citus.control" ]; 
 	echo "$NAME: not run: Citus is not installed for $("$PG_CONFIG" --version) (no $LIBDIR/citus.so or $SHAREDIR/extension/citus.control; see README.md, Scaling out)"
 	exit 0
 fi
-cr_ensure_deps
+cr_require build python3
 STARTED=$(date +%s)
 PGB=$("$PG_CONFIG" --bindir)
 PGU=postgres

@@ -145,9 +145,6 @@ cr_require() {
 	done
 }
 
-# The build's needs and python3 (kept for the scripts that call it).
-cr_ensure_deps() { cr_require build python3; }
-
 # Build with every warning fatal, then install into the server's directories.
 # "make -k" goes on after a file fails, so that every warning is listed; the
 # count is printed as "build warnings: N" (test/matrix.sh reads it).

@@ -34,7 +34,7 @@ XFER=/build/major-xfer
 
 # --------------------------------------------------------------- in a root
 inner_start() {
-	cr_ensure_deps
+	cr_require build
 	cr_build_install >/dev/null
 	cr_cluster_start -c fsync=off
 	trap 'rc=$?; checks_aborted "$rc"; rp_cleanup; exit $rc' EXIT

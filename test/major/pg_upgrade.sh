@@ -50,7 +50,7 @@ if [ "${1:-}" = --inner ]; then
 	NAME="pg_upgrade $OLD->$NEW"
 	OLD_BIN=/usr/lib/postgresql/$OLD/bin
 	NEW_BIN=/usr/lib/postgresql/$NEW/bin
-	cr_ensure_deps
+	cr_require build
 	cr_build_install >/dev/null
 	PG_CONFIG=$OLD_BIN/pg_config cr_cluster_start -c fsync=off
 	trap 'rc=$?; checks_aborted "$rc"; rp_cleanup; exit $rc' EXIT
@@ -148,7 +148,7 @@ for p in "${pairs[@]}"; do
 	old=${p%%:*} new=${p##*:}
 	if [[ "$built" != *" $old "* ]]; then
 		cr_log "building and installing comm_result for $old in $(rp_root_of "$old")"
-		rp_in_root "$(rp_root_of "$old")" comm_result-major "$old" "source test/lib/cluster.sh; cr_ensure_deps; cr_build_install" >/dev/null
+		rp_in_root "$(rp_root_of "$old")" comm_result-major "$old" "source test/lib/cluster.sh; cr_require build; cr_build_install" >/dev/null
 		built+="$old "
 	fi
 	combo=$CR_UPGRADE_ROOTS/pg$old-$new-upgrade

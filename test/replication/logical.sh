@@ -42,7 +42,7 @@ NAME=logical
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/replication.sh"
 
-cr_ensure_deps
+cr_require build
 cr_cluster_start -c wal_level=logical -c max_wal_senders=20 -c max_replication_slots=20
 trap 'rc=$?; checks_aborted "$rc"; rp_cleanup; exit $rc' EXIT
 rp_node_start sub 54331 -c max_logical_replication_workers=12 -c max_worker_processes=24 \

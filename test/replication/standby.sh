@@ -32,7 +32,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/replication.sh"
 RUN_SECONDS=${STANDBY_RUN_SECONDS:-6}
 
-cr_ensure_deps
+cr_require build
 cr_cluster_start -c wal_level=replica -c max_wal_senders=4 -c wal_keep_size=256MB
 WORKERS=()
 cleanup() {
