@@ -19,10 +19,10 @@ cr_as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Run a command as the user that owns the cluster (as postgres from /: the
-# checkout may be in a home that postgres cannot enter).
+# Run a command as the user that owns the cluster (as postgres from /, or
+# from CR_PG_CWD: the checkout may be in a home that postgres cannot enter).
 cr_as_pg() {
-	if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+	if [ "$(id -u)" -eq 0 ]; then (cd "${CR_PG_CWD:-/}" && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 # Install Debian packages (the package lists are refreshed first).

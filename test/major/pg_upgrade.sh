@@ -70,8 +70,9 @@ if [ "${1:-}" = --inner ]; then
 	cr_as_pg "$NEW_BIN/initdb" -D "$CR_TMP/new" -U "$CR_PGUSER" --auth=trust \
 		--encoding=UTF8 --locale=C.UTF-8 "${checksums[@]}" >"$CR_TMP/initdb-new.log" 2>&1
 	upgrade() { # pg_upgrade options
-		(cd "$CR_TMP" && cr_as_pg "$NEW_BIN/pg_upgrade" -b "$OLD_BIN" -B "$NEW_BIN" -d "$CR_PGDATA" -D "$CR_TMP/new" \
-			-U "$CR_PGUSER" -s "$CR_TMP" "$@")
+		# pg_upgrade writes its logs into the current directory
+		(cd "$CR_TMP" && CR_PG_CWD=$CR_TMP cr_as_pg "$NEW_BIN/pg_upgrade" -b "$OLD_BIN" -B "$NEW_BIN" \
+			-d "$CR_PGDATA" -D "$CR_TMP/new" -U "$CR_PGUSER" -s "$CR_TMP" "$@")
 	}
 	if out=$(upgrade --check 2>&1); then
 		ok "pg_upgrade --check: $(grep -c '  ok$' <<<"$out") checks ok, $(grep -o 'Clusters are compatible' <<<"$out")"
