@@ -9,6 +9,9 @@
 #       (test/run.sh with CR_SUITES).
 # Ends with a table: version, compiler, build warnings, tests passed/failed.
 #
+# Then the suites that need two roots at once (test/major/: dump and restore
+# across major versions, pg_upgrade) and the Debian packages (test/debian/).
+#
 #   test/matrix.sh             15, 17 and 18
 #   test/matrix.sh 17 18       some of them
 #   CR_ROOTS=/var/cache/comm_result   where the roots are kept: made when
@@ -182,6 +185,16 @@ major_run() { # SUITE PAIRS...
 majors=()
 major_run dump_across "${pairs[@]}" || status=1
 major_run pg_upgrade "${upgrades[@]}" || status=1
+
+# The Debian packages of these versions, built and tested in roots of their
+# own (for 17 and 18 copies of the roots above).
+deb_log=$LOGS/debian.log
+cr_log "Debian packages: test/debian/run.sh ${versions[*]} (log: $deb_log)"
+bash "$CR_ROOT/test/debian/run.sh" "${versions[@]}" >"$deb_log" 2>&1 || {
+	status=1
+	tail -n 60 "$deb_log" >&2
+}
+majors+=("$(tail -n 1 "$deb_log")")
 
 echo
 echo "| version | server | compiler | build warnings | tests passed | tests failed | time |"
