@@ -180,7 +180,8 @@ major_run() { # SUITE PAIRS...
 	cr_log "moving between major versions: test/major/$1.sh ${*:2} (log: $log)"
 	cr_as_root env CR_ROOTS="$CR_ROOTS" bash "$CR_ROOT/test/major/$1.sh" "${@:2}" >"$log" 2>&1 || rc=$?
 	majors+=("$(tail -n 1 "$log")")
-	[ "$rc" -eq 0 ] || { tail -n 60 "$log" >&2; return 1; }
+	# on failure the log's end, but its summary line only once, below
+	[ "$rc" -eq 0 ] || { tail -n 60 "$log" | head -n -1 >&2; return 1; }
 }
 majors=()
 major_run dump_across "${pairs[@]}" || status=1
@@ -192,7 +193,7 @@ deb_log=$LOGS/debian.log
 cr_log "Debian packages: test/debian/run.sh ${versions[*]} (log: $deb_log)"
 bash "$CR_ROOT/test/debian/run.sh" "${versions[@]}" >"$deb_log" 2>&1 || {
 	status=1
-	tail -n 60 "$deb_log" >&2
+	tail -n 60 "$deb_log" | head -n -1 >&2
 }
 majors+=("$(tail -n 1 "$deb_log")")
 
