@@ -161,7 +161,7 @@ cg() { # N QUERY -> "Ir D1mr+D1mw LLmr+LLmw"
 	local f=$CR_TMP/cg.out i sql="SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off;"
 	for ((i = 0; i < $1; i++)); do sql+="$2;"$'\n'; done
 	echo "$sql" | cr_as_pg valgrind --tool=cachegrind --cache-sim=yes --cachegrind-out-file=/dev/null \
-		"$CR_PGBIN/postgres" --single -D "$CR_PGDATA" -c shared_buffers=512MB -c jit=off postgres >/dev/null 2>"$f" || true
+		"$CR_PGBIN/postgres" --single -D "$CR_PGDATA" -c shared_buffers=512MB -c jit=off -c work_mem=64MB postgres >/dev/null 2>"$f" || true
 	awk '/I *refs:/ {gsub(",", "", $4); ir = $4} /D1  misses:/ {gsub(",", "", $4); d1 = $4}
 		/LLd misses:/ {gsub(",", "", $4); ll = $4} END {print ir, d1, ll}' "$f"
 }
