@@ -21,8 +21,9 @@ cr_ensure_deps
 old=$(mktemp -d)
 cp -a "$OLD_SRC"/. "$old"
 (
-	cd "$old"
+	cd "$old" || exit 1
 	sed -i 's/^EXTENSION = comm_result$/EXTENSION = comm_result_v11/; s/^MODULE_big = comm_result$/MODULE_big = comm_result_v11/; s|sql/comm_result--|sql/comm_result_v11--|' Makefile
+	# shellcheck disable=SC2016 # $libdir is literal text of the control file
 	sed 's|\$libdir/comm_result|$libdir/comm_result_v11|' comm_result.control >comm_result_v11.control
 	rm comm_result.control
 	for f in sql/comm_result--*.sql; do mv "$f" "${f/comm_result--/comm_result_v11--}"; done
@@ -42,8 +43,8 @@ q() { "$PSQL" -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
 for db in v11 v12; do
 	q -c "CREATE DATABASE $db"
 	ext=comm_result
-	[ $db = v11 ] && ext=comm_result_v11
-	q -d $db -c "CREATE EXTENSION $ext; CREATE EXTENSION pg_visibility;
+	[ "$db" = v11 ] && ext=comm_result_v11
+	q -d "$db" -c "CREATE EXTENSION $ext; CREATE EXTENSION pg_visibility;
 	CREATE FUNCTION bench_ms(q text, OUT ms float8, OUT res text) LANGUAGE plpgsql AS \$\$
 	DECLARE t0 timestamptz; BEGIN
 	    t0 := clock_timestamp(); EXECUTE 'SELECT x::text FROM (' || q || ') x' INTO res;
@@ -64,21 +65,21 @@ for ((rnd = 1; rnd <= ROUNDS; rnd++)); do
 	order=(v11 v12)
 	[ $((rnd % 2)) = 0 ] && order=(v12 v11)
 	for db in "${order[@]}"; do
-		q -d $db -c "DROP TABLE IF EXISTS t_d; CREATE TABLE t_d (r comm_result NOT NULL);" -c "CHECKPOINT;"
-		ms=$(q -d $db -c "CREATE TEMP TABLE t0 AS SELECT clock_timestamp() AS t;
+		q -d "$db" -c "DROP TABLE IF EXISTS t_d; CREATE TABLE t_d (r comm_result NOT NULL);" -c "CHECKPOINT;"
+		ms=$(q -d "$db" -c "CREATE TEMP TABLE t0 AS SELECT clock_timestamp() AS t;
 			COPY t_d (r) FROM '$files/r.jsonl' WITH (FORMAT csv, QUOTE e'\x01', DELIMITER e'\x02');
 			CREATE UNIQUE INDEX t_d_key ON t_d ((batch_id(r)), (reference_id(r)));
 			SELECT extract(epoch FROM clock_timestamp() - t) * 1000 FROM t0;")
 		T[$db,load]+="$ms "
-		q -d $db -c "CHECKPOINT;" -c "VACUUM ANALYZE t_d;"
-		T[$db,bytes]=$(q -d $db -c "SELECT round(pg_total_relation_size('t_d')::numeric / $ROWS, 1)")
-		T[$db,vis]=$(q -d $db -c "SELECT all_visible || '/' || pg_relation_size('t_d') / 8192 FROM pg_visibility_map_summary('t_d')")
+		q -d "$db" -c "CHECKPOINT;" -c "VACUUM ANALYZE t_d;"
+		T[$db,bytes]=$(q -d "$db" -c "SELECT round(pg_total_relation_size('t_d')::numeric / $ROWS, 1)")
+		T[$db,vis]=$(q -d "$db" -c "SELECT all_visible || '/' || pg_relation_size('t_d') / 8192 FROM pg_visibility_map_summary('t_d')")
 	done
 	for e in "${QUERIES[@]}"; do
-		for db in "${order[@]}"; do q -d $db -c "SELECT * FROM bench_ms(\$q\$${e#*|}\$q\$)" >/dev/null; done
+		for db in "${order[@]}"; do q -d "$db" -c "SELECT * FROM bench_ms(\$q\$${e#*|}\$q\$)" >/dev/null; done
 		for ((r = 0; r < REPS; r++)); do
 			for db in "${order[@]}"; do
-				IFS='|' read -r ms res <<<"$(q -d $db -F '|' -c "SET enable_indexscan = off; SET enable_bitmapscan = off; SELECT * FROM bench_ms(\$q\$${e#*|}\$q\$)")"
+				IFS='|' read -r ms res <<<"$(q -d "$db" -F '|' -c "SET enable_indexscan = off; SET enable_bitmapscan = off; SELECT * FROM bench_ms(\$q\$${e#*|}\$q\$)")"
 				T[$db,${e%%|*}]+="$ms "
 				T[$db,res,${e%%|*}]=$res
 			done
@@ -89,13 +90,16 @@ med() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ?
 echo
 echo "all-visible pages after VACUUM: v11 ${T[v11,vis]}, v12 ${T[v12,vis]}; bytes per row: v11 ${T[v11,bytes]}, v12 ${T[v12,bytes]}"
 echo
-echo "| measure | 1.1 | this tree | this / 1.1 | same results |"
-echo "|---|---|---|---|---|"
+echo "| measure | 1.1 | this tree | this / 1.1 | paired | same results |"
+echo "|---|---|---|---|---|---|"
 for k in load "${QUERIES[@]}"; do
 	k=${k%%|*}
 	a=$(med <<<"${T[v11,$k]}")
 	b=$(med <<<"${T[v12,$k]}")
 	same=–
 	[ "$k" = load ] || { [ "${T[v11,res,$k]}" = "${T[v12,res,$k]}" ] && same=yes || same="NO: ${T[v11,res,$k]} / ${T[v12,res,$k]}"; }
-	awk -v k="$k" -v a="$a" -v b="$b" -v s="$same" 'BEGIN {printf "| %s | %.1f ms | %.1f ms | %.2f | %s |\n", k, a, b, b / a, s}'
+	# paired: the median of this / 1.1 in the same repetition
+	p=$(paste -d ' ' <(tr ' ' '\n' <<<"${T[v11,$k]}" | grep .) <(tr ' ' '\n' <<<"${T[v12,$k]}" | grep .) |
+		awk '{print $2 / $1}' | med)
+	awk -v k="$k" -v a="$a" -v b="$b" -v p="$p" -v s="$same" 'BEGIN {printf "| %s | %.1f ms | %.1f ms | %.2f | %.2f | %s |\n", k, a, b, b / a, p, s}'
 done
