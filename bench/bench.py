@@ -112,18 +112,34 @@ def statements(text):
     return out
 
 
-def expected_results(path):
-    """What the queries must return, computed from the data file itself."""
-    rows = completed = attempts = sent = 0
+def records(path, shape):
+    """(batch_id, record) of every record of the data file."""
     with open(path, encoding="utf-8") as f:
         for line in f:
-            r = json.loads(line)
-            rows += 1
-            completed += r.get("request_status") == "COMPLETED"
-            attempts += r.get("attempt_count") or 0
-            sent += r.get("sent_at") is not None
+            if shape == "today":
+                batch, body = line.split("\x02", 1)
+                for r in json.loads(body):
+                    yield batch, r
+            else:
+                r = json.loads(line)
+                yield r["batch_id"], r
+
+
+def expected_results(path, shape="april"):
+    """What the queries must return, computed from the data file itself."""
+    rows = completed = attempts = sent = mobile = 0
+    groups = {}
+    for batch, r in records(path, shape):
+        rows += 1
+        completed += r.get("request_status") == "COMPLETED"
+        attempts += r.get("attempt_count") or 0
+        sent += r.get("sent_at") is not None
+        mobile += r.get("line_type") == "mobile"
+        groups[(batch, r.get("request_status"))] = 1
+    textlen = sum(len(s) for _, s in groups if s is not None)
     return {"rows": rows, "status": "(%d)" % completed, "scan": "(%d,%d)" % (attempts, sent),
-            "floor": "(%d)" % rows, "touch": "(%d)" % rows}
+            "floor": "(%d)" % rows, "touch": "(%d)" % rows,
+            "group": "(%d,%d,%d)" % (len(groups), rows, textlen), "line": "(%d)" % mobile}
 
 
 def median(xs):
@@ -132,21 +148,52 @@ def median(xs):
 
 # ---------------------------------------------------------------- main bench
 
-QUERIES = ("q:status", "q:scan", "q:floor", "q:touch")
+QUERIES = ("q:status", "q:scan", "q:group", "q:line", "q:floor", "q:touch")
+# The table's two states: not all-visible (after the load and ANALYZE, no
+# VACUUM: every scan checks each tuple's visibility, hint bits set by the
+# warm-up) and all-visible (after VACUUM, the steady state autovacuum
+# reaches, insert-only tables included: scans skip the per-tuple check).
+STATES = ("nv", "av")
+STATE_TITLES = {"nv": "not all-visible (freshly loaded, no VACUUM)",
+                "av": "all-visible (after VACUUM: the steady state)"}
+
+
+def visibility(table):
+    """(all-visible pages, pages) of the table, from pg_visibility."""
+    av, pages = psql("SELECT v.all_visible, pg_relation_size('{0}') / current_setting('block_size')::int "
+                     "FROM pg_visibility_map_summary('{0}') v;".format(table))[0].split("\t")
+    return int(av), int(pages)
+
+
+def make_all_visible(table):
+    """VACUUM until the visibility map covers every page (at most 5 tries)."""
+    for _ in range(5):
+        # With synchronous_commit=off the load's commit record may not be
+        # flushed yet; VACUUM then cannot set hint bits and leaves pages not
+        # all-visible.  A CHECKPOINT flushes the WAL first.
+        psql("CHECKPOINT;")
+        psql("VACUUM (ANALYZE) %s;" % table)
+        av, pages = visibility(table)
+        if av == pages:
+            break
+    return av, pages
 
 # The first column of each contender's table: counting it reads every row
 # once, the least any query that looks at a field must do.
 TOUCH_COLUMN = {"a": "r", "b": "batch_id", "c": "r", "d": "r"}
 
 
-def run_rounds(args, names, sections, expected):
+def run_rounds(args, names, sections, expected, queries):
     """Each round loads every contender (order rotated from round to round),
     then measures the queries with the contenders interleaved repetition by
-    repetition, so that a noisy neighbour slows all of them alike."""
+    repetition, so that a noisy neighbour slows all of them alike: first on
+    the tables as loaded (not all-visible), then after VACUUM has marked
+    every page all-visible."""
     data = lit(args.data)
-    res = {n: {"load": [], "load_parts": [], "bytes": [], "q:status": [], "q:scan": [],
-               "q:floor": [], "q:touch": []} for n in names}
-    paired = {q: {o: [] for o in names if o != "d"} for q in QUERIES}
+    res = {n: {"load": [], "load_parts": [], "bytes": [],
+               **{st + q: [] for st in STATES for q in queries},
+               **{"vis:" + st: [] for st in STATES}} for n in names}
+    paired = {st + q: {o: [] for o in names if o != "d"} for st in STATES for q in queries}
     problems = []
     for rnd in range(args.rounds):
         order = names[rnd % len(names):] + names[:rnd % len(names)]
@@ -162,62 +209,70 @@ def run_rounds(args, names, sections, expected):
             if "after" in sec:
                 psql(sec["after"])
             table = "t_" + n
-            # With synchronous_commit=off the load's commit record may not be
-            # flushed yet; then VACUUM cannot set hint bits and leaves every
-            # page not all-visible, and later scans pay a visibility check
-            # per tuple.  A CHECKPOINT flushes the WAL first.
             psql("CHECKPOINT;")
-            psql("VACUUM ANALYZE %s;" % table)
-            cnt, size, pages, allvis = psql(
-                "SELECT count(*), pg_total_relation_size('{0}'), relpages, relallvisible "
-                "FROM {0}, pg_class WHERE pg_class.oid = '{0}'::regclass "
-                "GROUP BY relpages, relallvisible;".format(table))[0].split("\t")
-            if pages != allvis:
-                problems.append("(%s) round %d: only %s of %s pages all-visible after VACUUM"
-                                % (n, rnd + 1, allvis, pages))
+            psql("ANALYZE %s;" % table)
+            cnt, = psql("SELECT count(*) FROM %s;" % table)
             if int(cnt) != expected["rows"]:
                 problems.append("(%s) round %d: %s rows loaded, expected %d"
                                 % (n, rnd + 1, cnt, expected["rows"]))
             res[n]["load"].append(sum(parts))
             res[n]["load_parts"].append(parts)
-            res[n]["bytes"].append(int(size) / int(cnt))
             # "floor": a bare count(*) over the same table, the part of every
             # scan that no column type can make cheaper (informational only)
             sec["q:floor"] = "SELECT count(*) FROM %s" % table
             # "touch": counting the first column reads every row once, which
             # any query on a field pays whatever the type (informational)
             sec["q:touch"] = "SELECT count(%s) FROM %s" % (TOUCH_COLUMN[n], table)
-            log("  (%s) load %.0f ms (%s), %.1f bytes/row"
-                % (n, sum(parts), " + ".join("%.0f" % p for p in parts), int(size) / int(cnt)))
-        for q in QUERIES:
-            # one warm-up per contender, then REPS x (every contender once)
-            seq = list(order) + [n for _ in range(args.reps) for n in order]
-            calls = "\n".join("SELECT * FROM bench_query(%s);"
-                               % dollar(sections[n][q].strip().rstrip(";")) for n in seq)
-            # every measured query is a sequential scan (count(*) would
-            # otherwise become an index-only scan of the unique index)
-            calls = ("SET enable_indexscan = off; SET enable_indexonlyscan = off; "
-                     "SET enable_bitmapscan = off;\n" + calls)
-            got = [l.split("\t", 1) for l in psql(calls)]
-            want = expected[q[2:]]
-            for i, (n, (ms, result)) in enumerate(zip(seq, got)):
-                if result != want:
-                    problems.append("(%s) round %d %s: got %s, expected %s"
-                                    % (n, rnd + 1, q[2:], result, want))
-                if i >= len(order):
-                    res[n][q].append(float(ms))
-            if "d" in names:
-                for r in range(args.reps):
-                    rep = {n: float(got[len(order) * (r + 1) + k][0]) for k, n in enumerate(order)}
-                    for o in paired[q]:
-                        paired[q][o].append(rep["d"] / rep[o])
-            log("  %-8s %s" % (q[2:], ", ".join(
-                "(%s) %.1f ms" % (n, median(res[n][q][-args.reps:])) for n in names)))
-        if rnd == 0 and "c" in names and "d" in names:
+            log("  (%s) load %.0f ms (%s)"
+                % (n, sum(parts), " + ".join("%.0f" % p for p in parts)))
+        for st in STATES:
+            if st == "av":
+                for n in order:
+                    av, pages = make_all_visible("t_" + n)
+                    if av != pages:
+                        problems.append("(%s) round %d: only %d of %d pages all-visible after VACUUM"
+                                        % (n, rnd + 1, av, pages))
+                    size, = psql("SELECT pg_total_relation_size('t_%s');" % n)
+                    res[n]["bytes"].append(int(size) / expected["rows"])
+            for n in order:
+                av, pages = visibility("t_" + n)
+                res[n]["vis:" + st].append((av, pages))
+            log("  state %s: all-visible %s" % (st, ", ".join(
+                "(%s) %d/%d" % ((n,) + res[n]["vis:" + st][-1]) for n in names)))
+            for q in queries:
+                measure(args, names, order, sections, q, st, rnd, res, paired, problems, expected)
+        if rnd == 0 and "c" in names and "d" in names and args.shape == "april":
             problems.extend(consistency_check())
     # de-duplicate repeated problems (one line per contender/query is enough)
     problems = list(dict.fromkeys(problems))
     return res, paired, problems
+
+
+def measure(args, names, order, sections, q, st, rnd, res, paired, problems, expected):
+    """One warm-up per contender, then REPS x (every contender once)."""
+    seq = list(order) + [n for _ in range(args.reps) for n in order]
+    calls = "\n".join("SELECT * FROM bench_query(%s);"
+                       % dollar(sections[n][q].strip().rstrip(";")) for n in seq)
+    # every measured query is a sequential scan (count(*) would otherwise
+    # become an index-only scan of the unique index)
+    calls = ("SET enable_indexscan = off; SET enable_indexonlyscan = off; "
+             "SET enable_bitmapscan = off;\n" + calls)
+    got = [l.split("\t", 1) for l in psql(calls)]
+    want = expected[q[2:]]
+    key = st + q
+    for i, (n, (ms, result)) in enumerate(zip(seq, got)):
+        if result != want:
+            problems.append("(%s) round %d %s %s: got %s, expected %s"
+                            % (n, rnd + 1, st, q[2:], result, want))
+        if i >= len(order):
+            res[n][key].append(float(ms))
+    if "d" in names:
+        for r in range(args.reps):
+            rep = {n: float(got[len(order) * (r + 1) + k][0]) for k, n in enumerate(order)}
+            for o in paired[key]:
+                paired[key][o].append(rep["d"] / rep[o])
+    log("  %s %-8s %s" % (st, q[2:], ", ".join(
+        "(%s) %.1f ms" % (n, median(res[n][key][-args.reps:])) for n in names)))
 
 
 CONSISTENCY = r"""
@@ -404,7 +459,8 @@ def memory_check(args):
 
 RESULTS_TITLE = "# comm_result benchmark results"
 # The parts of the benchmark, in the order results.md lists them.
-PARTS = ("load", "transitions", "report")
+# "investigation" is written by hand (issue 15): kept as it is by every run.
+PARTS = ("load", "today", "investigation", "transitions", "report")
 
 
 def part_marker(part):
@@ -442,66 +498,104 @@ def fmt(x, unit):
     return "%.1f B" % x
 
 
-def report(args, names, res, paired, problems, mem, settings, expected):
+QUERY_TITLES = {
+    "q:status": "status filter (count COMPLETED)",
+    "q:scan": "accessor scan (sum attempt_count, count sent_at)",
+    "q:group": "GROUP BY batch_id, request_status::text",
+    "q:line": "line_type filter (count mobile)",
+    "q:floor": "(info) seq scan floor: count(*)",
+    "q:touch": "(info) reading every row once: count(first column)",
+}
+# Targets per query (against typed columns, and jsonb for the April two).
+QUERY_TARGETS = {
+    "q:status": [("b", 1.2), ("a", 0.4)],
+    "q:scan": [("b", 1.2), ("a", 0.4)],
+    "q:group": [("b", 1.2)],
+    "q:line": [("b", 1.2)],
+}
+
+
+def verdict_cells(med, targets, is_query):
+    tg, ok = [], []
+    for o, lim in targets:
+        if o == "a" and is_query:
+            tg.append("d/a ≤ 0.40 (≥ 2.5× faster)")
+        else:
+            tg.append("d/%s ≤ %.2f" % (o, lim))
+        if "d" in med and o in med:
+            ok.append(med["d"] / med[o] <= lim)
+    if not targets:
+        return ["none"], "–"
+    if len(ok) < len(targets):
+        return tg, "–"
+    if all(ok):
+        return tg, "PASS"
+    return tg, "FAIL (" + ", ".join("d/%s %.3f > %.2f" % (o, med["d"] / med[o], lim)
+                                    for o, lim in targets if med["d"] / med[o] > lim) + ")"
+
+
+def report(args, names, res, paired, problems, mem, settings, expected, queries):
     L = []
-    L.append("## Load, size and scans")
+    today = args.shape == "today"
+    L.append("## Today's shape: load, size and scans" if today else "## Load, size and scans")
     L.append("")
+    if today:
+        L.append("- Corpus: `gen.py --as today` (the records of the April corpus, seed %d, in "
+                 "today's API shape: no batch_id in the records, channel_manager_sid, every key "
+                 "in the SDKs' order, the five new fields), %d records in %s endpoint responses "
+                 "(one JSON array per batch, with the URL's batch id)."
+                 % (args.seed, expected["rows"], args.batches))
+        L.append("- Load = server-side COPY of the responses into an unlogged jsonb staging table, "
+                 "INSERT ... SELECT into the contender (comm_results(body, batch_id) for (d); "
+                 "jsonb_array_elements and the batch id added as a key for (a), (c); "
+                 "jsonb_populate_record for (b), whose typed table has a column per new field) "
+                 "and CREATE UNIQUE INDEX on (batch_id, reference_id), timed in the server.")
+    else:
+        L.append("- Load = server-side COPY + CREATE UNIQUE INDEX on (batch_id, reference_id), "
+                 "timed in the server; for (b) it includes the COPY into the jsonb "
+                 "staging table and the INSERT ... SELECT through jsonb_populate_record.")
     L.append("- %d rows (seed %d, %s), %d rounds interleaved (order rotated each round), "
              "%d timed repetitions per query per round after one warm-up; medians over all rounds."
              % (expected["rows"], args.seed, os.path.basename(args.data), args.rounds, args.reps))
     L.append("- Server settings (same cluster, all contenders): `%s`" % settings)
-    L.append("- Parallel query is disabled (max_parallel_workers_per_gather=0, "
-             "max_parallel_maintenance_workers=0) and JIT is off, so ratios are stable; "
-             "every measured query is a plain sequential scan (index scans disabled for them); "
-             "tables are VACUUM ANALYZEd and warm in shared buffers.")
-    L.append("- Load = server-side COPY + CREATE UNIQUE INDEX on (batch_id, reference_id), in one "
-             "transaction, timed in the server; for (b) it includes the COPY into the jsonb "
-             "staging table and the INSERT ... SELECT through jsonb_populate_record.")
+    if args.load_avg:
+        L.append("- Machine: %s" % args.load_avg)
+    L.append("- Parallel query and JIT are off; every measured query is a plain sequential "
+             "scan (index scans disabled for them), on tables warm in shared buffers.  Each "
+             "round measures the queries twice: on the tables as loaded and ANALYZEd (%s), "
+             "then after VACUUM, repeated until pg_visibility_map_summary counts every page "
+             "all-visible (%s).  The all-visible pages / pages of every table are printed "
+             "with each state." % (STATE_TITLES["nv"], STATE_TITLES["av"]))
     L.append("- Bytes/row = pg_total_relation_size (heap + TOAST + indexes, all forks) / rows, "
-             "after VACUUM ANALYZE.")
+             "after VACUUM.")
     L.append("- %s" % ", ".join(TITLES[n] for n in names))
     L.append("")
     L.append("| metric | (a) | (b) | (c) | (d) | d/a | d/b | d/c | target | pass/fail |")
     L.append("|---|---|---|---|---|---|---|---|---|---|")
-    metrics = [
-        ("load (COPY + index)", "load", "ms", [("a", 0.4), ("c", 1.1)]),
-        ("bytes per row", "bytes", "B", [("a", 0.6), ("b", 1.05)]),
-        ("status filter (count COMPLETED)", "q:status", "ms", [("b", 1.2), ("a", 0.4)]),
-        ("accessor scan (sum attempt_count, count sent_at)", "q:scan", "ms", [("b", 1.2), ("a", 0.4)]),
-        ("(info) seq scan floor: count(*)", "q:floor", "ms", []),
-        ("(info) reading every row once: count(first column)", "q:touch", "ms", []),
-    ]
     verdicts = []
-    for title, key, unit, targets in metrics:
+
+    def row(title, key, unit, targets, is_query):
         med = {n: median(res[n][key]) for n in names}
         cells = [fmt(med[n], unit) if n in med else "–" for n in CONTENDERS]
-        ratios = []
-        for o in ("a", "b", "c"):
-            ratios.append("%.2f" % (med["d"] / med[o]) if "d" in med and o in med else "–")
-        tg = []
-        ok = []
-        for o, lim in targets:
-            if o == "a" and key.startswith("q:"):
-                tg.append("d/a ≤ 0.40 (≥ 2.5× faster)")
-            else:
-                tg.append("d/%s ≤ %.2f" % (o, lim))
-            if "d" in med and o in med:
-                ok.append(med["d"] / med[o] <= lim)
-        if not targets:
-            verdict = "–"
-            tg = ["none"]
-        elif len(ok) < len(targets):
-            verdict = "–"
-        elif all(ok):
-            verdict = "PASS"
-        else:
-            verdict = "FAIL (" + ", ".join(
-                "d/%s %.3f > %.2f" % (o, med["d"] / med[o], lim)
-                for o, lim in targets if med["d"] / med[o] > lim) + ")"
+        ratios = ["%.2f" % (med["d"] / med[o]) if "d" in med and o in med else "–"
+                  for o in ("a", "b", "c")]
+        tg, verdict = verdict_cells(med, targets, is_query)
         if targets:
             verdicts.append(verdict)
         L.append("| %s | %s | %s | %s | %s |"
                  % (title, " | ".join(cells), " | ".join(ratios), "; ".join(tg), verdict))
+
+    row("load", "load", "ms", [("a", 0.4), ("c", 1.1)], False)
+    row("bytes per row", "bytes", "B", [("a", 0.6), ("b", 1.05)], False)
+    for st in ("av", "nv"):
+        vis = ", ".join("(%s) %s" % (n, " ".join("%d/%d" % v for v in res[n]["vis:" + st]))
+                        for n in names)
+        L.append("| **%s**; all-visible pages per round: %s | | | | | | | | | |"
+                 % (STATE_TITLES[st], vis))
+        for q in queries:
+            # the targets are the steady state's; the other state is shown beside it
+            row(("[%s] " % st) + QUERY_TITLES[q], st + q, "ms",
+                QUERY_TARGETS.get(q, []) if st == "av" else [], True)
     if mem:
         small, big = mem["d"]
         growth = (big["copy_peak"] - small["copy_peak"]) / 1024
@@ -530,24 +624,23 @@ def report(args, names, res, paired, problems, mem, settings, expected):
     L.append("Query times in ms, min / median / max over %d runs:" % (args.reps * args.rounds))
     L.append("")
     for n in names:
-        s, c = res[n]["q:status"], res[n]["q:scan"]
-        fl = res[n]["q:floor"]
-        L.append("- %s: status %.1f / %.1f / %.1f; scan %.1f / %.1f / %.1f; count(*) %.1f / %.1f / %.1f"
-                 % (TITLES[n], min(s), median(s), max(s), min(c), median(c), max(c),
-                    min(fl), median(fl), max(fl)))
+        L.append("- %s: %s" % (TITLES[n], "; ".join(
+            "%s %s %.1f / %.1f / %.1f" % (st, q[2:], min(res[n][st + q]), median(res[n][st + q]),
+                                          max(res[n][st + q]))
+            for st in STATES for q in queries)))
     if "d" in names:
         L.append("")
         L.append("Paired ratios: median over the %d repetitions of (d's time / the other's time "
                  "in the same repetition), a drift-robust check of the table's ratios of medians:"
                  % (args.reps * args.rounds))
         L.append("")
-        for q, title in (("q:status", "status filter"), ("q:scan", "accessor scan"),
-                         ("q:floor", "count(*)")):
-            L.append("- %s: %s" % (title, ", ".join(
-                "d/%s %.2f" % (o, median(paired[q][o])) for o in paired[q])))
+        for st in STATES:
+            for q in queries:
+                L.append("- [%s] %s: %s" % (st, QUERY_TITLES[q], ", ".join(
+                    "d/%s %.2f" % (o, median(paired[st + q][o])) for o in paired[st + q])))
     L.append("")
-    L.append("Expected query results (computed from the data file by Python): status %s, scan %s."
-             % (expected["status"], expected["scan"]))
+    L.append("Expected query results (computed from the data file by Python): %s."
+             % ", ".join("%s %s" % (q[2:], expected[q[2:]]) for q in queries))
     L.append("")
     if mem:
         L.append("### Memory check")
@@ -612,22 +705,31 @@ def main():
     ap.add_argument("--mem-ref", action="store_true",
                     help="also run the memory check on a plain jsonb table, for reference")
     ap.add_argument("--skip-d", action="store_true")
+    ap.add_argument("--shape", choices=("april", "today"), default="april",
+                    help="the data file's shape: April records, or today's responses")
+    ap.add_argument("--load-avg", default="", help="the machine's load, for the report")
     ap.add_argument("--out", default=os.path.join(HERE, "results.md"))
     args = ap.parse_args()
 
     names = [n for n in CONTENDERS if not (args.skip_d and n == "d")]
-    sections = {n: parse_contender(n) for n in names}
+    cdir = "contenders" if args.shape == "april" else os.path.join("contenders", "today")
+    sections = {n: parse_contender(n, cdir) for n in names}
+    queries = [q for q in QUERIES if q in ("q:floor", "q:touch")
+               or all(q in sections[n] for n in names)]
     log("expected results from %s" % args.data)
-    expected = expected_results(args.data)
+    expected = expected_results(args.data, args.shape)
+    with open(args.data, encoding="utf-8") as f:
+        args.batches = sum(1 for _ in f)
     psql(HELPERS)
+    psql("CREATE EXTENSION IF NOT EXISTS pg_visibility;")
     for n in names:
         if "once" in sections[n]:
             psql(sections[n]["once"])
     settings = server_settings()
-    res, paired, problems = run_rounds(args, names, sections, expected)
+    res, paired, problems = run_rounds(args, names, sections, expected, queries)
     mem = memory_check(args) if args.mem_rows and "d" in names else None
-    text, _ = report(args, names, res, paired, problems, mem, settings, expected)
-    return finish(args.out, "load", text, problems)
+    text, _ = report(args, names, res, paired, problems, mem, settings, expected, queries)
+    return finish(args.out, "today" if args.shape == "today" else "load", text, problems)
 
 
 if __name__ == "__main__":

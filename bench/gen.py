@@ -30,7 +30,20 @@ INITIATED adds one attempt; FAILED and CANCELED with 0 attempts are
 reachable directly from PENDING).  Both variants draw exactly the same
 random numbers, so line i of each describes the same request.
 
-Usage: gen.py [--seed N] [--rows N] [--as pending|snapshot] [--stats] OUTPUT
+--as today writes the same records in today's API shape (SDKs 1.0.x), one
+batch per line: the batch id, a 0x02 byte, then the JSON array the endpoint
+GET /api/v1/outbound/batches/{batch_id}/results returns for it.  The
+records carry no batch_id, call_manager_sid is spelled channel_manager_sid,
+every key is written in the SDKs' order (absent optional fields as null,
+attempt_count always), and the five new fields are drawn from a second
+generator seeded per record (so the April fields stay line for line those
+of the other variants): channel_manager_status from the documented values,
+consistent with the request status; line_type mobile/landline/voip (null
+for e-mail targets); insights (string and number values) and
+insights_status on completed calls; enrichment, a phone lookup object of a
+few keys, for phone targets.
+
+Usage: gen.py [--seed N] [--rows N] [--as pending|snapshot|today] [--stats] OUTPUT
 ("-" for stdout)
 """
 
@@ -339,7 +352,93 @@ def as_snapshot(rec):
     return rec
 
 
-VARIANTS = {"record": None, "pending": as_pending, "snapshot": as_snapshot}
+TODAY_KEYS = ["reference_id", "target", "request_variables", "channel_manager_sid",
+              "created_at", "sent_at", "attempt_count", "session_id", "conversation_id",
+              "request_status", "channel_manager_status", "insights_status", "insights",
+              "line_type", "enrichment"]
+# The channel's own status, by request status (voice, SMS and e-mail values
+# from the API's list of 41), with weights.
+CHANNEL_BY_STATUS = {
+    "COMPLETED": [("COMPLETED", 50), ("DELIVERED", 25), ("HUMAN", 8), ("MACHINE", 6),
+                  ("OPENED", 4), ("CLICKED", 2), ("SENT", 5)],
+    "FAILED": [("NO-ANSWER", 30), ("BUSY", 20), ("UNDELIVERED", 15), ("DELIVERY_FAILED", 10),
+               ("FAILED", 10), ("BOUNCED", 5), ("SIP_NOT_FOUND", 3),
+               ("SIP_TEMPORARILY_UNAVAILABLE", 3), ("DECLINED", 4)],
+    "INITIATED": [("QUEUED", 40), ("SENDING", 20), ("IN-PROGRESS", 30), ("ACCEPTED", 10)],
+    "CONNECTED": [("IN-PROGRESS", 80), ("HUMAN", 20)],
+    "PENDING": [(None, 70), ("PENDING", 30)],
+    "CANCELED": [("CANCELED", 70), (None, 30)],
+    "DUPLICATE": [("DUPLICATE", 60), (None, 40)],
+    "INVALID": [("INVALID", 50), ("FILTERED_LINE_TYPE", 30), (None, 20)],
+    "SKIPPED": [("PRIOR_UNSUBSCRIBED", 40), ("UNSUBSCRIBED", 20), (None, 40)],
+    None: [(None, 100)],
+}
+LINE_TYPES = [("mobile", 70), ("landline", 20), ("voip", 10)]
+CARRIERS = ["Verizon Wireless", "T-Mobile USA, Inc.", "AT&T Wireless", "Vodafone UK",
+            "MEO", "Claro Brasil", "Telekom Deutschland", "Twilio - SMS/MMS-SVR",
+            "Bandwidth.com - CLEC"]
+RATINGS = ["Good", "Neutral", "Poor", "Excellent"]
+SUMMARIES = ["Patient confirmed the appointment.",
+             "Asked to reschedule to next week; agent offered Tuesday 10:00.",
+             "Voicemail reached, message left.",
+             "Paciente confirmó la cita — gracias.",
+             "Caller asked about the balance due and was given the billing number.",
+             "No clear answer; the call ended early."]
+
+
+def wchoice(rng, pairs):
+    x = rng.random() * sum(w for _, w in pairs)
+    for v, w in pairs:
+        x -= w
+        if x < 0:
+            return v
+    return pairs[-1][0]
+
+
+def as_today(rec, rng):
+    """The record as today's endpoint returns it, without its batch_id."""
+    status = rec.get("request_status")
+    phone_target = "@" not in rec["target"]
+    out = {k: None for k in TODAY_KEYS}
+    for k in ("reference_id", "target", "request_variables", "created_at", "sent_at",
+              "session_id", "conversation_id", "request_status"):
+        out[k] = rec.get(k)
+    if out["created_at"] is None:
+        del out["created_at"]           # not nullable: absent when unknown
+    out["channel_manager_sid"] = rec.get("call_manager_sid")
+    if out["channel_manager_sid"] is not None:
+        out["channel_manager_sid"] = "CA" + out["channel_manager_sid"][2:]
+    out["attempt_count"] = rec.get("attempt_count") or 0
+    if status is None:
+        del out["request_status"]       # not nullable either
+    out["channel_manager_status"] = wchoice(rng, CHANNEL_BY_STATUS[status])
+    if phone_target:
+        out["line_type"] = wchoice(rng, LINE_TYPES) if rng.random() < 0.95 else None
+        if rng.random() < 0.9:
+            enr = {"line_type": out["line_type"] or "unknown",
+                   "carrier_name": pick(rng, CARRIERS)}
+            if rng.random() < 0.7:
+                enr["mcc"] = pick(rng, ["310", "311", "234", "268", "724", "262"])
+                enr["mnc"] = "%03d" % rr(rng, 1000)
+            enr["error_code"] = None if rng.random() < 0.97 else 60600
+            out["enrichment"] = enr
+    if status == "COMPLETED":
+        k = rng.random()
+        if k < 0.8:
+            out["insights_status"] = "COMPLETED"
+            ins = {"rating": pick(rng, RATINGS), "score": round(rng.uniform(1, 5), 1)}
+            if rng.random() < 0.7:
+                ins["summary"] = pick(rng, SUMMARIES)
+            if rng.random() < 0.3:
+                ins["duration_seconds"] = rr(rng, 8, 600)
+            out["insights"] = ins
+        elif k < 0.9:
+            out["insights_status"] = "PENDING"
+    return out
+
+
+VARIANTS = {"record": None, "pending": as_pending, "snapshot": as_snapshot,
+            "today": as_today}
 
 
 def generate(seed, rows, variant="record"):
@@ -347,15 +446,27 @@ def generate(seed, rows, variant="record"):
     transform = VARIANTS[variant]
     n = 0
     for batch_id, start, size in batches(rng):
+        body = []
         for i, ref in enumerate(ref_ids(rng, size)):
             if n >= rows:
-                return
+                break
             rec = record(rng, batch_id, ref, start, i)
-            if transform is not None:
+            if variant == "today":
+                rec = transform(rec, random.Random(seed * 1000003 + n))
+            elif transform is not None:
                 rec = transform(rec)
             ascii_only = rng.random() < 0.05   # a few producers escape non-ASCII
-            yield json.dumps(rec, ensure_ascii=ascii_only, separators=(",", ":"))
+            line = json.dumps(rec, ensure_ascii=ascii_only, separators=(",", ":"))
             n += 1
+            if variant == "today":
+                body.append(line)
+            else:
+                yield line
+        if body:
+            # one endpoint response per line: batch id, 0x02, the array
+            yield batch_id + "\x02[" + ",".join(body) + "]"
+        if n >= rows:
+            return
 
 
 def main():
@@ -364,7 +475,8 @@ def main():
     ap.add_argument("--rows", type=int, default=200000)
     ap.add_argument("--as", dest="variant", choices=sorted(VARIANTS), default="record",
                     help="record (default): as generated; pending: every request fresh; "
-                         "snapshot: as generated, made reachable from pending")
+                         "snapshot: as generated, made reachable from pending; "
+                         "today: today's API shape, one batch response per line")
     ap.add_argument("--stats", action="store_true",
                     help="print a summary of the generated data to stderr")
     ap.add_argument("output")

@@ -8,6 +8,7 @@
 #
 # Environment:
 #   PART        all (default), load (load, size, scans, memory: bench.py),
+#               today (the same on today's API shape: bench.py --shape today),
 #               transitions (guarded updates and upserts: transitions.py) or
 #               report (per-batch report, serial and parallel: report.py)
 #   ROWS        rows in the benchmark data set          (default 200000)
@@ -50,13 +51,13 @@ SKIP_D=${SKIP_D:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
 PART=${PART:-all}
 case "$PART" in
-all | load | transitions | report) ;;
+all | load | today | transitions | report) ;;
 *)
-	echo "run.sh: PART must be all, load, transitions or report, not '$PART'" >&2
+	echo "run.sh: PART must be all, load, today, transitions or report, not '$PART'" >&2
 	exit 2
 	;;
 esac
-if { [ "$PART" = transitions ] || [ "$PART" = report ]; } && [ "$SKIP_D" = 1 ]; then
+if { [ "$PART" = transitions ] || [ "$PART" = report ] || [ "$PART" = today ]; } && [ "$SKIP_D" = 1 ]; then
 	echo "run.sh: the $PART part needs comm_result (SKIP_D=1 is for the load part)" >&2
 	exit 2
 fi
@@ -115,10 +116,29 @@ if [ "$PART" = all ] || [ "$PART" = load ]; then
 	skip=()
 	[ "$SKIP_D" = 1 ] && skip=(--skip-d)
 	python3 "$BENCH_DIR/bench.py" --data "$data" --seed "$SEED" --rounds "$ROUNDS" --reps "$REPS" \
-		"${memargs[@]}" "${skip[@]}" || rc=$?
+		--load-avg "$(uptime)" "${memargs[@]}" "${skip[@]}" || rc=$?
 	cr_log "load part took $(($(date +%s) - t0)) s"
 	# the transitions part starts from an empty cluster either way
 	"$PSQL" -X -q -c "DROP TABLE IF EXISTS t_a, t_b, t_b_stage, t_c, t_d, t_mem;" || true
+fi
+
+if [ "$PART" = all ] && [ "$SKIP_D" = 1 ]; then
+	cr_log "SKIP_D=1: no today part (it needs comm_result)"
+elif [ "$PART" = all ] || [ "$PART" = today ]; then
+	t0=$(date +%s)
+	# Today's endpoint responses: the same records, one batch per line.  Its
+	# own database, so that the contenders' objects do not meet the April ones.
+	cr_log "generating $ROWS records in today's shape (seed $SEED)"
+	python3 "$BENCH_DIR/gen.py" --seed "$SEED" --rows "$ROWS" --as today "$files/today.jsonl"
+	chmod 644 "$files"/*.jsonl
+	"$PSQL" -X -q -c "DROP DATABASE IF EXISTS bench_today;" -c "CREATE DATABASE bench_today;"
+	PGDATABASE=bench_today python3 "$BENCH_DIR/bench.py" --shape today --data "$files/today.jsonl" \
+		--seed "$SEED" --rounds "$ROUNDS" --reps "$REPS" --load-avg "$(uptime)" || {
+		r=$?
+		[ "$rc" -ne 0 ] || rc=$r
+	}
+	"$PSQL" -X -q -c "DROP DATABASE bench_today;" || true
+	cr_log "today part took $(($(date +%s) - t0)) s"
 fi
 
 if [ "$PART" = all ] && [ "$SKIP_D" = 1 ]; then

@@ -161,3 +161,12 @@ CREATE AGGREGATE comm_line_type_counts(comm_result) (
 
 COMMENT ON AGGREGATE comm_channel_status_counts(comm_result) IS 'results per channel_manager_status, as a jsonb object (absent and null not counted)';
 COMMENT ON AGGREGATE comm_line_type_counts(comm_result) IS 'results per line_type, as a jsonb object (absent and null not counted)';
+
+-- comm_status -> text without the I/O round trip (comm_status_out, then
+-- textin): the name comes from the status table.  The same text as the I/O
+-- conversion cast gives, so nothing that casts changes its result.
+CREATE FUNCTION comm_status_to_text(comm_status) RETURNS text
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comm_status_to_text(comm_status) IS 'the status name as text (the comm_status to text cast)';
+CREATE CAST (comm_status AS text) WITH FUNCTION comm_status_to_text(comm_status) AS ASSIGNMENT;
+COMMENT ON CAST (comm_status AS text) IS 'the status name in upper case, built from the status table';

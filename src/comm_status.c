@@ -10,6 +10,7 @@
 #include "common/hashfn.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
+#include "utils/builtins.h"
 #include "utils/errcodes.h"
 
 #include "comm_result.h"
@@ -47,6 +48,7 @@ PG_FUNCTION_INFO_V1(comm_status_ge);
 PG_FUNCTION_INFO_V1(comm_status_cmp);
 PG_FUNCTION_INFO_V1(comm_status_hash);
 PG_FUNCTION_INFO_V1(comm_status_hash_extended);
+PG_FUNCTION_INFO_V1(comm_status_to_text);
 
 Datum
 comm_status_in(PG_FUNCTION_ARGS)
@@ -153,4 +155,26 @@ comm_status_hash_extended(PG_FUNCTION_ARGS)
 {
 	return hash_uint32_extended((uint32) PG_GETARG_COMM_STATUS(0),
 								PG_GETARG_INT64(1));
+}
+
+/*
+ * The cast to text: the name straight from the table, without the
+ * comm_status_out -> textin round trip (a cstring copy, then a strlen and a
+ * second copy) that the default I/O conversion cast makes per row.  The
+ * text is exactly comm_status_out's.
+ */
+static const int cr_status_name_lens[CR_STATUS_COUNT] = {7, 9, 9, 9, 9, 6, 8, 7, 7};
+
+Datum
+comm_status_to_text(PG_FUNCTION_ARGS)
+{
+	int			status = PG_GETARG_COMM_STATUS(0);
+	const char *name = status_name(status);
+	int			len = cr_status_name_lens[status];
+	text	   *result = (text *) palloc(VARHDRSZ + len);
+
+	Assert(len == (int) strlen(name));
+	SET_VARSIZE(result, VARHDRSZ + len);
+	memcpy(VARDATA(result), name, len);
+	PG_RETURN_TEXT_P(result);
 }

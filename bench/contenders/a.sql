@@ -97,6 +97,11 @@ SELECT count(*) FROM t_a WHERE r->>'request_status' = 'COMPLETED'
 -- @q scan
 SELECT sum((r->>'attempt_count')::int), count(r->>'sent_at') FROM t_a
 
+-- @q group
+-- batch and status as users write it (::text on the status), as issue 15 measures it
+SELECT count(*), sum(n), sum(length(s)) FROM (
+    SELECT r->>'batch_id' AS b, r->>'request_status' AS s, count(*) AS n FROM t_a GROUP BY 1, 2) g
+
 -- @q report
 -- The per-batch report (report.py), the same columns as comm_batch_summary:
 -- an absent or null status counts as PENDING, an absent attempt_count as 0;

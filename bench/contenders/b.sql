@@ -42,6 +42,11 @@ SELECT count(*) FROM t_b WHERE request_status = 'COMPLETED'
 -- @q scan
 SELECT sum(attempt_count), count(sent_at) FROM t_b
 
+-- @q group
+-- batch and status as users write it (::text on the status), as issue 15 measures it
+SELECT count(*), sum(n), sum(length(s)) FROM (
+    SELECT batch_id AS b, request_status::text AS s, count(*) AS n FROM t_b GROUP BY 1, 2) g
+
 -- @q report
 -- The per-batch report (report.py), the same columns as comm_batch_summary:
 -- a NULL status counts as PENDING, a NULL attempt_count as 0; the identical
