@@ -163,18 +163,8 @@ comm_status_hash_extended(PG_FUNCTION_ARGS)
  * second copy) that the default I/O conversion cast makes per row.  The
  * text is exactly comm_status_out's.
  */
-static const int cr_status_name_lens[CR_STATUS_COUNT] = {7, 9, 9, 9, 9, 6, 8, 7, 7};
-
 Datum
 comm_status_to_text(PG_FUNCTION_ARGS)
 {
-	int			status = PG_GETARG_COMM_STATUS(0);
-	const char *name = status_name(status);
-	int			len = cr_status_name_lens[status];
-	text	   *result = (text *) palloc(VARHDRSZ + len);
-
-	Assert(len == (int) strlen(name));
-	SET_VARSIZE(result, VARHDRSZ + len);
-	memcpy(VARDATA(result), name, len);
-	PG_RETURN_TEXT_P(result);
+	PG_RETURN_TEXT_P(cstring_to_text(status_name(PG_GETARG_COMM_STATUS(0))));
 }
