@@ -80,8 +80,12 @@ COMMENT ON FUNCTION comm_result(text, text, text, jsonb, comm_status, text, time
 -- Today's records carry no batch_id: it is in the request's URL.
 CREATE FUNCTION comm_results(response jsonb, batch_id text) RETURNS SETOF comm_result
 	AS 'MODULE_PATHNAME', 'comm_results' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- The same from the response body as text: no jsonb of the whole array.
+CREATE FUNCTION comm_results(response text, batch_id text) RETURNS SETOF comm_result
+	AS 'MODULE_PATHNAME', 'comm_results_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION comm_result_from_jsonb(record jsonb, batch_id text) RETURNS comm_result
 	AS 'MODULE_PATHNAME', 'comm_result_from_jsonb' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION comm_results(text, text) IS 'one comm_result per element of an API response body given as JSON text (no jsonb of the whole array is built), with the batch_id of the request''s URL for records that carry none';
 COMMENT ON FUNCTION comm_results(jsonb, text) IS 'one comm_result per element of an API response array, with the batch_id of the request''s URL for records that carry none';
 COMMENT ON FUNCTION comm_result_from_jsonb(jsonb, text) IS 'one API record as a comm_result, with the batch_id of the request''s URL when the record carries none';
 

@@ -39,3 +39,29 @@ INSERT INTO responses VALUES
 CREATE TEMP TABLE results AS SELECT r FROM responses, comm_results(body, batch_id) r;
 SELECT batch_id(r) AS batch, (comm_batch_summary(r)).total, comm_channel_status_counts(r), comm_line_type_counts(r)
 FROM results GROUP BY 1 ORDER BY 1;
+
+-- The response body as text, as the endpoint sends it: the same values as
+-- through jsonb, without building a jsonb of the whole array.
+CREATE TEMP TABLE bodies (batch_id text, body text);
+INSERT INTO bodies SELECT batch_id, body::text FROM responses;
+INSERT INTO bodies VALUES ('20260801.3', E' [ \n {"reference_id":"x]","target":"+15125550009","request_variables":{"a":[1,[2,{"b":"]}"}]]},"line_type":"voip"} ,\n{"reference_id":"y","target":"a@b.co","request_variables":{}} ] ');
+SELECT b.batch_id, count(*) AS n,
+       bool_and(EXISTS (SELECT 1 FROM comm_results(b.body::jsonb, b.batch_id) j WHERE j = t)) AS same_as_jsonb
+FROM bodies b, comm_results(b.body, b.batch_id) t GROUP BY 1 ORDER BY 1;
+SELECT reference_id(r), request_variables(r), line_type(r) FROM comm_results((SELECT body FROM bodies WHERE batch_id = '20260801.3'), '20260801.3') r;
+SELECT count(*) FROM comm_results('[]'::text, 'b');
+-- unknown literals resolve to the text path, which reads the text itself
+SELECT reference_id(r) FROM comm_results('[{"reference_id":"1","target":"+15125550001","request_variables":{}}]', 'b') r;
+-- where jsonb would have normalised silently, the text path refuses
+SELECT count(*) FROM comm_results('[{"reference_id":"1","target":"+15125550001","request_variables":{},"line_type":"a","line_type":"b"}]'::jsonb, 'b');
+SELECT count(*) FROM comm_results('[{"reference_id":"1","target":"+15125550001","request_variables":{},"line_type":"a","line_type":"b"}]'::text, 'b');
+-- errors: the element is named, malformed JSON and non-arrays are refused
+SELECT * FROM comm_results('[{"reference_id":"1","target":"+15125550001","request_variables":{}}, 5]'::text, 'b');
+SELECT * FROM comm_results('[{"reference_id":"1","target":"+15125550001","request_variables":{}}, [{}]]'::text, 'b');
+SELECT * FROM comm_results('[{"reference_id":"1","target":"x","request_variables":{}}]'::text, 'b');
+SELECT * FROM comm_results('[{"batch_id":"c","reference_id":"1","target":"+15125550001","request_variables":{}}]'::text, 'b');
+SELECT * FROM comm_results('[{"reference_id":"1",]'::text, 'b');
+SELECT * FROM comm_results('{"results":[]}'::text, 'b');
+SELECT * FROM comm_results('"x"'::text, 'b');
+SELECT * FROM comm_results('[1] 2'::text, 'b');
+SELECT count(*) FROM comm_results(NULL::text, 'b');

@@ -312,6 +312,9 @@ extern void cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f,
 								 CrErrors *errs);
 extern CrJsonKind cr_jsonb_value_kind(JsonbValue *v);
 
+/* cr_convert.c */
+extern void cr_apply_batch_id(CrFields *f, text *batch_id, CrErrors *errs);
+
 /* cr_io.c */
 struct FuncCallContext;
 extern struct FuncCallContext *cr_srf_first_call(FunctionCallInfo fcinfo);

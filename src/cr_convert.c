@@ -105,8 +105,8 @@ comm_result_make(PG_FUNCTION_ARGS)
  * The batch id from the request's URL: today's records carry none.  A
  * record that carries one must agree.
  */
-static void
-apply_batch_id(CrFields *f, text *batch_id, CrErrors *errs)
+void
+cr_apply_batch_id(CrFields *f, text *batch_id, CrErrors *errs)
 {
 	CrString	given = {VARDATA_ANY(batch_id), VARSIZE_ANY_EXHDR(batch_id)};
 	CrString   *own = &f->var[CRV_BATCH_ID];
@@ -137,7 +137,7 @@ from_jsonb_container(JsonbContainer *jc, text *batch_id)
 
 	cr_fields_from_jsonb(jc, &f, &errs);
 	if (batch_id != NULL && !CR_FAILED(&errs))
-		apply_batch_id(&f, batch_id, &errs);
+		cr_apply_batch_id(&f, batch_id, &errs);
 	if (!CR_FAILED(&errs))
 		result = cr_build(&f, &errs);
 	cr_report(&errs, NULL);

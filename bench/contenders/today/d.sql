@@ -1,12 +1,14 @@
 -- Today's shape, contender (d): one comm_result column, loaded with
--- comm_results(response, batch_id) from the staged responses.
+-- comm_results(response, batch_id) from the staged responses, which it
+-- keeps as the text the endpoint sent (comm_results reads JSON text
+-- itself; the other contenders need the responses as jsonb).
 
 -- @once
 CREATE EXTENSION IF NOT EXISTS comm_result;
 
 -- @setup
 DROP TABLE IF EXISTS t_d, t_d_resp;
-CREATE UNLOGGED TABLE t_d_resp (batch_id text NOT NULL, body jsonb NOT NULL);
+CREATE UNLOGGED TABLE t_d_resp (batch_id text NOT NULL, body text NOT NULL);
 CREATE TABLE t_d (r comm_result NOT NULL);
 
 -- @load
