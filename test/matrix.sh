@@ -164,14 +164,16 @@ for v in "${versions[@]}"; do
 	cr_log "PostgreSQL $v: exit status $rc"
 done
 
-# Moving between major versions needs two roots at once (test/major/); 17:18
-# is left out of pg_upgrade (README, Upgrading).
+# Moving between major versions needs two roots at once (test/major/);
+# pg_upgrade runs 15:17 only (README, Upgrading).
 pairs=() upgrades=()
 for a in "${versions[@]}"; do
 	for b in "${versions[@]}"; do
 		[ "$a" -lt "$b" ] || continue
 		pairs+=("$a:$b")
-		[ "$a" != 15 ] || upgrades+=("$a:$b")
+		# pg_upgrade to 18.6 fails in PostgreSQL itself from 15.20 and 17.12
+		# (both stamp a pg_attver column option that 18.6 refuses: README)
+		[ "$a:$b" != 15:17 ] || upgrades+=("$a:$b")
 	done
 done
 major_run() { # SUITE PAIRS...
