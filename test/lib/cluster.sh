@@ -133,7 +133,7 @@ cr_require() {
 	log=$(mktemp /tmp/comm_result_apt.XXXXXX)
 	if ! cr_apt_install "${pkgs[@]}" >"$log" 2>&1; then
 		# apt's first error says why (no network, no such package, ...)
-		why=$(sed -n 's/^E: //p' "$log" | head -n 1)
+		why=$(sed -n '/^E: /{s/^E: //p;q}' "$log")
 		rm -f "$log"
 		cr_missing "$list" "$for" "apt-get failed: ${why:-no reason given}" \
 			"connect to a Debian mirror and run: $cmd"
