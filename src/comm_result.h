@@ -314,6 +314,7 @@ extern CrJsonKind cr_jsonb_value_kind(JsonbValue *v);
 
 /* cr_convert.c */
 extern void cr_apply_batch_id(CrFields *f, text *batch_id, CrErrors *errs);
+extern void cr_element_context(void *arg);
 
 /* cr_io.c */
 struct FuncCallContext;
@@ -424,7 +425,8 @@ cr_fixed_field(const struct varlena *value, uint16 flag)
 		cr_corrupted();
 	return p + off;
 }
-extern Jsonb *cr_view_object(const CrView *view, CrVarSlot slot);
+extern Jsonb *cr_image_jsonb(const CrString *image);
+#define cr_view_object(view, slot)	cr_image_jsonb(&(view)->var[slot])
 #define cr_view_variables(view)	cr_view_object((view), CRV_VARIABLES)
 extern void cr_write_text(StringInfo buf, const CrView *view);
 extern void cr_write_jsonb_compact(StringInfo buf, JsonbContainer *jc);

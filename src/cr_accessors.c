@@ -69,14 +69,10 @@ static Datum
 object_field(FunctionCallInfo fcinfo, CrVarSlot slot)
 {
 	CrString	s;
-	Jsonb	   *jb;
 
 	if (!cr_read_var(PG_GETARG_COMM_RESULT(0), slot, &s))
 		PG_RETURN_NULL();
-	jb = palloc(VARHDRSZ + s.len);
-	SET_VARSIZE(jb, VARHDRSZ + s.len);
-	memcpy(VARDATA(jb), s.data, s.len);
-	PG_RETURN_JSONB_P(jb);
+	PG_RETURN_JSONB_P(cr_image_jsonb(&s));
 }
 
 Datum
@@ -240,9 +236,7 @@ comm_result_request_variable(PG_FUNCTION_ARGS)
 
 	if (!cr_read_var(PG_GETARG_COMM_RESULT(0), CRV_VARIABLES, &image))
 		cr_corrupted();
-	vars = palloc(VARHDRSZ + image.len);
-	SET_VARSIZE(vars, VARHDRSZ + image.len);
-	memcpy(VARDATA(vars), image.data, image.len);
+	vars = cr_image_jsonb(&image);
 	jv = getKeyJsonValueFromContainer(&vars->root, VARDATA_ANY(key),
 									  VARSIZE_ANY_EXHDR(key), NULL);
 	if (jv == NULL || jv->type == jbvNull)

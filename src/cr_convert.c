@@ -247,11 +247,18 @@ comm_result_to_jsonb(PG_FUNCTION_ARGS)
 }
 
 /* Names the array element whose error is being reported. */
-static void
-element_context(void *arg)
+void
+cr_element_context(void *arg)
 {
 	errcontext("comm_results array element %d (counting from 0)", *(int *) arg);
 }
+
+/* comm_results' arguments, kept across its calls. */
+typedef struct ResultsArgs
+{
+	Jsonb	   *jb;
+	text	   *batch_id;		/* NULL: none given */
+} ResultsArgs;
 
 /*
  * comm_results(response jsonb [, batch_id text]): an API response, a JSON
@@ -263,6 +270,7 @@ comm_results(PG_FUNCTION_ARGS)
 {
 	FuncCallContext *funcctx;
 	Jsonb	   *jb;
+	ResultsArgs *args;
 	JsonbValue *elem;
 	struct varlena *result;
 	ErrorContextCallback errcb;
@@ -274,7 +282,11 @@ comm_results(PG_FUNCTION_ARGS)
 
 		funcctx = SRF_FIRSTCALL_INIT();
 		old = MemoryContextSwitchTo(funcctx->multi_call_memory_ctx);
-		jb = PG_GETARG_JSONB_P_COPY(0);
+		/* both arguments detoasted once, for all the elements */
+		args = palloc(sizeof(ResultsArgs));
+		args->jb = jb = PG_GETARG_JSONB_P_COPY(0);
+		args->batch_id = PG_NARGS() > 1 ? PG_GETARG_TEXT_P_COPY(1) : NULL;
+		funcctx->user_fctx = args;
 		MemoryContextSwitchTo(old);
 		if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
 			ereport(ERROR,
@@ -282,16 +294,16 @@ comm_results(PG_FUNCTION_ARGS)
 					 errmsg("comm_results argument must be a JSON array"),
 					 errdetail("Found %s.", JB_ROOT_IS_SCALAR(jb) ? "a scalar" : "an object"),
 					 errhint("Pass the array of results from the API response.")));
-		funcctx->user_fctx = jb;
 		funcctx->max_calls = JB_ROOT_COUNT(jb);
 	}
 	funcctx = SRF_PERCALL_SETUP();
 	if (funcctx->call_cntr >= funcctx->max_calls)
 		SRF_RETURN_DONE(funcctx);
 
-	jb = funcctx->user_fctx;
+	args = funcctx->user_fctx;
+	jb = args->jb;
 	index = (int) funcctx->call_cntr;
-	errcb.callback = element_context;
+	errcb.callback = cr_element_context;
 	errcb.arg = &index;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
@@ -303,8 +315,7 @@ comm_results(PG_FUNCTION_ARGS)
 				 errmsg("invalid input syntax for type comm_result"),
 				 errdetail("Expected a JSON object, found %s.",
 						   elem->type == jbvBinary ? "an array" : "a scalar")));
-	result = from_jsonb_container(elem->val.binary.data,
-								  PG_NARGS() > 1 ? PG_GETARG_TEXT_PP(1) : NULL);
+	result = from_jsonb_container(elem->val.binary.data, args->batch_id);
 
 	error_context_stack = errcb.previous;
 	SRF_RETURN_NEXT(funcctx, PointerGetDatum(result));

@@ -256,15 +256,14 @@ cr_view(const struct varlena *value, CrView *v)
 	v->var[CRV_VARIABLES] = (CrString) {p, (int) (end - p)};
 }
 
-/* An object field as a jsonb of its own (aligned, with a header). */
+/* A stored jsonb container image as a jsonb of its own (aligned, with a header). */
 Jsonb *
-cr_view_object(const CrView *v, CrVarSlot slot)
+cr_image_jsonb(const CrString *image)
 {
-	const CrString *s = &v->var[slot];
-	Jsonb	   *jb = palloc(VARHDRSZ + s->len);
+	Jsonb	   *jb = palloc(VARHDRSZ + image->len);
 
-	SET_VARSIZE(jb, VARHDRSZ + s->len);
-	memcpy(VARDATA(jb), s->data, s->len);
+	SET_VARSIZE(jb, VARHDRSZ + image->len);
+	memcpy(VARDATA(jb), image->data, image->len);
 	return jb;
 }
 

@@ -131,13 +131,6 @@ typedef struct ResultsState
 	ArraySplit split;
 } ResultsState;
 
-/* Names the array element whose error is being reported. */
-static void
-element_context(void *arg)
-{
-	errcontext("comm_results array element %d (counting from 0)", *(int *) arg);
-}
-
 Datum
 comm_results_text(PG_FUNCTION_ARGS)
 {
@@ -173,7 +166,7 @@ comm_results_text(PG_FUNCTION_ARGS)
 	index = (int) funcctx->call_cntr;
 	elem = VARDATA(st->response) + list_nth_int(st->split.starts, index);
 	len = list_nth_int(st->split.lens, index);
-	errcb.callback = element_context;
+	errcb.callback = cr_element_context;
 	errcb.arg = &index;
 	errcb.previous = error_context_stack;
 	error_context_stack = &errcb;
