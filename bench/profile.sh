@@ -23,9 +23,7 @@ BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROWS=${ROWS:-100000}
 REPS=${REPS:-15}
 SEED=${SEED:-42}
-cr_ensure_deps
-command -v perf >/dev/null || cr_apt_install linux-perf
-command -v valgrind >/dev/null || cr_apt_install valgrind
+cr_require build python3 perf valgrind
 [ "${SKIP_BUILD:-0}" = 1 ] || cr_build_install
 SETTINGS=(-c shared_buffers=512MB -c fsync=off -c synchronous_commit=off -c autovacuum=off
 	-c max_parallel_workers_per_gather=0 -c jit=off -c work_mem=64MB)

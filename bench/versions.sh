@@ -16,8 +16,11 @@ ROUNDS=${ROUNDS:-3}
 REPS=${REPS:-7}
 SEED=${SEED:-42}
 OLD_SRC=${OLD_SRC:?set OLD_SRC to a tree of the 1.1 release, e.g. git archive 9d5ef02 | tar -x -C DIR}
-cr_ensure_deps
+cr_require build python3
 [ "${SKIP_BUILD:-0}" = 1 ] || cr_build_install
+cr_use_install
+# 1.1 goes into this script's private installation beside this tree's build
+[ -n "$CR_INST_MINE" ] || cr_private_install "$CR_INST"
 old=$(mktemp -d)
 cp -a "$OLD_SRC"/. "$old"
 (
@@ -29,7 +32,7 @@ cp -a "$OLD_SRC"/. "$old"
 	for f in sql/comm_result--*.sql; do mv "$f" "${f/comm_result--/comm_result_v11--}"; done
 	make -s clean >/dev/null 2>&1 || true
 	make -s PG_CONFIG="$PG_CONFIG" >/dev/null
-	cr_as_root make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+	make -s PG_CONFIG="$PG_CONFIG" DESTDIR="$CR_INST" install >/dev/null
 )
 rm -rf "$old"
 cr_cluster_start -c shared_buffers=1GB -c max_wal_size=8GB -c checkpoint_timeout=1h -c fsync=off \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of comm_result: builds with -Werror, installs, starts a
-# throwaway cluster and runs the pg_regress suite (sql_tests/ against
+# Runs every test of comm_result: builds with -Werror, installs into a
+# private installation (test/lib/cluster.sh), starts a throwaway cluster and runs the pg_regress suite (sql_tests/ against
 # expected/), the isolation suite (test/isolation/) and the README check.
 # Works as root or as a user with sudo on Debian 12.
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
@@ -20,7 +20,9 @@ cr_tally "$(tail -n 1 "$CR_TMP/regress.out")" || status=1
 PGDATABASE=contrib_regression python3 "$CR_ROOT/test/readme_check.py" "$CR_ROOT/README.md" |
 	tee "$CR_TMP/readme.log" || status=1
 cr_tally "$(tail -n 1 "$CR_TMP/readme.log")" || status=1
-cr_cluster_stop
+# The private installation stays for the suites below (CR_INST), and goes
+# with this script.
+cr_server_stop
 
 # Suites that start their own throwaway clusters, one after the other; each
 # ends with a "name: N passed, M failed" line.

@@ -32,6 +32,7 @@ NAME=citus
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 HERE=$CR_ROOT/test/citus
 
+# The server's directories (suffixes below a private installation's root).
 LIBDIR=$("$PG_CONFIG" --pkglibdir)
 SHAREDIR=$("$PG_CONFIG" --sharedir)
 if [ ! -f "$LIBDIR/citus.so" ] || [ ! -f "$SHAREDIR/extension/citus.control" ]; then
@@ -39,8 +40,12 @@ if [ ! -f "$LIBDIR/citus.so" ] || [ ! -f "$SHAREDIR/extension/citus.control" ]; 
 	exit 0
 fi
 cr_require build python3
+# The private installation (a copy of the server's files, Citus included,
+# with this build): inherited from test/run.sh, or made here.
+cr_use_install
+INST=$CR_INST
 STARTED=$(date +%s)
-PGB=$("$PG_CONFIG" --bindir)
+PGB=$(cr_dir bindir)
 PGU=postgres
 [ "$(id -u)" -eq 0 ] || PGU=$(id -un)
 
@@ -61,6 +66,7 @@ stop_all() {
 			cr_as_pg "${BINDIR[$(basename "$d")]:-$PGB}/pg_ctl" -D "$d" -m immediate -w stop >/dev/null 2>&1 || true
 	done
 	rm -rf "$DIR"
+	cr_private_remove
 }
 # shellcheck disable=SC2154 # rc is assigned inside the trap
 trap 'rc=$?; checks_aborted "$rc"; stop_all; exit $rc' EXIT
@@ -530,13 +536,13 @@ q coord 'DROP SCHEMA c CASCADE;' >/dev/null
 # with release 1.0's control file and script only.
 make_install() { # NAME
 	local inst=$DIR/inst-$1 d
-	for d in "$(dirname "$PGB")" "$SHAREDIR"; do
+	for d in "$(dirname "$("$PG_CONFIG" --bindir)")" "$SHAREDIR"; do
 		mkdir -p "$inst$(dirname "$d")"
-		cp -a "$d" "$inst$d"
+		cp -a "$INST$d" "$inst$d"
 	done
 	rm -f "$inst$LIBDIR/comm_result.so" "$inst$SHAREDIR"/extension/comm_result*
 	rm -rf "$inst$LIBDIR/bitcode/comm_result" "$inst$LIBDIR/bitcode/comm_result.index.bc"
-	BINDIR[$1]=$inst$PGB
+	BINDIR[$1]=$inst$("$PG_CONFIG" --bindir)
 }
 # add_fails DESCRIPTION NODE REGEX: citus_add_node fails (XX000) after
 # passing on the worker's error, which must match REGEX, as a WARNING
@@ -563,7 +569,7 @@ make_install old
 inst=$DIR/inst-old
 cp "$CR_ROOT/comm_result.control" "$CR_ROOT/sql/comm_result--1.0.sql" "$inst$SHAREDIR/extension/"
 sed -i "s/^default_version = .*/default_version = '1.0'/" "$inst$SHAREDIR/extension/comm_result.control"
-cp "$LIBDIR/comm_result.so" "$inst$LIBDIR/"
+cp "$INST$LIBDIR/comm_result.so" "$inst$LIBDIR/"
 node_start old
 q old 'CREATE EXTENSION citus;' >/dev/null
 check_eq "the copy with release 1.0 offers version 1.0 only" "1.0" \

@@ -54,6 +54,8 @@ check_eq "the installed control file is the tree's" "$(cat "$CR_ROOT/comm_result
 	"$(cat "$extdir/comm_result.control")"
 
 # --- a database owner, not a superuser, creates it (trusted) ------------------
+# (the server's own files, with the package installed: no private installation)
+export CR_SYSTEM_INSTALL=1
 cr_cluster_start
 trap 'rc=$?; cr_cluster_stop; checks_aborted $rc' EXIT
 psql_as -c "CREATE ROLE cr_owner LOGIN" -c "CREATE ROLE cr_other LOGIN" \

@@ -145,10 +145,59 @@ cr_require() {
 	done
 }
 
-# Build with every warning fatal, then install into the server's directories.
-# "make -k" goes on after a file fails, so that every warning is listed; the
-# count is printed as "build warnings: N" (test/matrix.sh reads it).
-cr_build_install() {
+# The private installation.  No script installs into the system's
+# PostgreSQL: like PostgreSQL's own "make check", each works on a copy of
+# the server's files (bindir, pkglibdir and sharedir, under the same paths
+# below CR_INST: the server finds its library and share directories
+# relative to its binaries) into which it installs this build with
+# DESTDIR.  The system's directories are only read.  A suite started by
+# test/run.sh inherits its CR_INST and only reads it; one that installs
+# something else (1.1's library, an instrumented build) makes its own copy.
+# The copy this process made is removed by cr_cluster_stop, on any exit.
+CR_INST=${CR_INST:-}
+CR_INST_MINE=
+export CR_INST
+
+# A directory of the server in use (bindir, pkglibdir, sharedir): in the
+# private installation, or the system's own when there is none.
+cr_dir() {
+	echo "$CR_INST$("$PG_CONFIG" --"$1")"
+}
+
+# Make this process's private installation: a copy of the private
+# installation $1, or of the system's server files.
+cr_private_install() {
+	local from=${1:-} d
+	cr_private_remove
+	CR_INST=$(mktemp -d /tmp/comm_result_inst.XXXXXX)
+	CR_INST_MINE=1
+	chmod 755 "$CR_INST"
+	for d in "$("$PG_CONFIG" --bindir)" "$("$PG_CONFIG" --pkglibdir)" "$("$PG_CONFIG" --sharedir)"; do
+		mkdir -p "$CR_INST$(dirname "$d")"
+		cp -a "$from$d" "$CR_INST$(dirname "$d")/"
+	done
+}
+
+cr_private_remove() {
+	if [ -n "$CR_INST_MINE" ] && [ -n "$CR_INST" ] && [ -d "$CR_INST" ]; then
+		rm -rf "$CR_INST"
+	fi
+	[ -z "$CR_INST_MINE" ] || CR_INST=
+	CR_INST_MINE=
+}
+
+# Install the built tree $1 (default: this checkout) into this process's
+# private installation, making one (a copy of the inherited one, if any)
+# when it has none of its own.
+cr_install_private() {
+	[ -n "$CR_INST_MINE" ] || cr_private_install "$CR_INST"
+	make -C "${1:-$CR_ROOT}" -s PG_CONFIG="$PG_CONFIG" DESTDIR="$CR_INST" install >/dev/null
+}
+
+# Build with every warning fatal.  "make -k" goes on after a file fails, so
+# that every warning is listed; the count is printed as "build warnings: N"
+# (test/matrix.sh reads it).
+cr_build() {
 	local log rc=0
 	cr_log "building comm_result against $("$PG_CONFIG" --version) with $(gcc -dumpfullversion 2>/dev/null || echo gcc)"
 	make -C "$CR_ROOT" -s clean >/dev/null
@@ -157,11 +206,33 @@ cr_build_install() {
 	cat "$log" >&2
 	echo "build warnings: $(grep -cE 'warning:|\[-Werror' "$log" || true)"
 	rm -f "$log"
-	[ "$rc" -eq 0 ] || return "$rc"
-	cr_as_root make -C "$CR_ROOT" -s PG_CONFIG="$PG_CONFIG" install
+	return "$rc"
 }
 
-cr_cluster_stop() {
+# Build, then install into a private installation of this process's own.
+cr_build_install() {
+	cr_build || return
+	[ -n "$CR_INST_MINE" ] || cr_private_install
+	cr_install_private
+	cr_log "installed into the private installation $CR_INST; the system's PostgreSQL is left as it was"
+}
+
+# The server to run: the private installation inherited or made here, else
+# a new one with this build; CR_SYSTEM_INSTALL=1 runs the system's files as
+# they are (test/debian/ tests an installed package that way).
+cr_use_install() {
+	if [ "${CR_SYSTEM_INSTALL:-0}" = 1 ]; then
+		CR_INST=
+	elif [ -z "$CR_INST" ] || [ ! -f "$(cr_dir pkglibdir)/comm_result.so" ]; then
+		CR_INST=
+		cr_require build
+		cr_build_install >&2
+	fi
+	CR_PGBIN=$(cr_dir bindir)
+}
+
+# Stop the server and remove its directory (the private installation stays).
+cr_server_stop() {
 	if [ -n "${CR_PGDATA:-}" ] && [ -f "$CR_PGDATA/postmaster.pid" ]; then
 		cr_as_pg "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -m fast -w -t 60 stop >/dev/null 2>&1 ||
 			cr_as_pg "$CR_PGBIN/pg_ctl" -D "$CR_PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
@@ -173,13 +244,20 @@ cr_cluster_stop() {
 	CR_TMP=
 }
 
+# Stop the server, and remove its directory and this process's private
+# installation: what every EXIT trap calls.
+cr_cluster_stop() {
+	cr_server_stop
+	cr_private_remove
+}
+
 # Start a cluster; extra arguments are "-c name=value" server settings.
 # Exports PGHOST, PGPORT, PGUSER and PGDATABASE for psql and pg_regress.
 # CR_SERVER_ENV, if set, is a space-separated list of NAME=value words put
 # into the postmaster's environment (test/sanitize/ uses it for LD_PRELOAD
 # and ASAN_OPTIONS); values cannot contain spaces.
 cr_cluster_start() {
-	CR_PGBIN=$("$PG_CONFIG" --bindir)
+	cr_use_install
 	CR_TMP=$(mktemp -d /tmp/comm_result.XXXXXX)
 	trap cr_cluster_stop EXIT
 	trap 'exit 130' INT TERM

@@ -274,7 +274,7 @@ rp_in_root() { # ROOT DIR VERSION COMMAND...
 	(cd "$CR_ROOT" && git ls-files -z -co --exclude-standard | tar --null -T - -cf -) | tar -C "$root/build/$dir" -xf -
 	rp_proc_mount "$root"
 	chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
-		CR_PG_MAJOR="$v" bash -c "cd /build/$dir && $*" || rc=$?
+		CR_PG_MAJOR="$v" CR_THROWAWAY_ROOT=1 bash -c "cd /build/$dir && $*" || rc=$?
 	rp_proc_unmount
 	return "$rc"
 }

@@ -35,7 +35,14 @@ XFER=/build/major-xfer
 # --------------------------------------------------------------- in a root
 inner_start() {
 	cr_require build
-	cr_build_install >/dev/null
+	if [ "${CR_THROWAWAY_ROOT:-0}" = 1 ]; then
+		# a root made for this run (not this machine): install into its system
+		cr_build >/dev/null
+		make -C "$CR_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+		export CR_SYSTEM_INSTALL=1
+	else
+		cr_build_install >/dev/null
+	fi
 	cr_cluster_start -c fsync=off
 	trap 'rc=$?; checks_aborted "$rc"; rp_cleanup; exit $rc' EXIT
 	export PGOPTIONS='-c client_min_messages=warning'

@@ -52,7 +52,10 @@ if [ "${1:-}" = --inner ]; then
 	OLD_BIN=/usr/lib/postgresql/$OLD/bin
 	NEW_BIN=/usr/lib/postgresql/$NEW/bin
 	cr_require build
-	cr_build_install >/dev/null
+	# This root is a throwaway made for this run: install into its system.
+	cr_build >/dev/null
+	make -C "$CR_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+	export CR_SYSTEM_INSTALL=1
 	PG_CONFIG=$OLD_BIN/pg_config cr_cluster_start -c fsync=off
 	trap 'rc=$?; checks_aborted "$rc"; rp_cleanup; exit $rc' EXIT
 	export PGOPTIONS='-c client_min_messages=warning'
@@ -123,9 +126,12 @@ make_combo() { # OLD NEW COMBO
 		mv "$combo.tmp" "$combo"
 	fi
 	cr_log "copying PostgreSQL $old from $root_old into $combo"
-	rm -rf "$combo/usr/lib/postgresql/$old" "$combo/usr/share/postgresql/$old"
+	rm -rf "$combo/usr/lib/postgresql/$old" "$combo/usr/share/postgresql/$old" "$combo/usr/include/postgresql/$old"
 	cp -a "$root_old/usr/lib/postgresql/$old" "$combo/usr/lib/postgresql/"
 	cp -a "$root_old/usr/share/postgresql/$old" "$combo/usr/share/postgresql/"
+	# its server headers, to build comm_result for it in the combined root
+	# (never into the old root's own system: that may be this machine's)
+	cp -a "$root_old/usr/include/postgresql/$old" "$combo/usr/include/postgresql/"
 	rp_proc_mount "$combo"
 	for _ in 1 2 3 4 5; do
 		missing=$(for f in "$combo/usr/lib/postgresql/$old"/bin/* "$combo/usr/lib/postgresql/$old"/lib/*.so; do
@@ -145,16 +151,14 @@ make_combo() { # OLD NEW COMBO
 }
 
 status=0
-built=" "
 for p in "${pairs[@]}"; do
 	old=${p%%:*} new=${p##*:}
-	if [[ "$built" != *" $old "* ]]; then
-		cr_log "building and installing comm_result for $old in $(rp_root_of "$old")"
-		rp_in_root "$(rp_root_of "$old")" comm_result-major "$old" "source test/lib/cluster.sh; cr_require build; cr_build_install" >/dev/null
-		built+="$old "
-	fi
+	# the headers of the old version, from its root (here: the host's)
+	[ "$(rp_root_of "$old")" != / ] || CR_PG_MAJOR=$old cr_require headers
 	combo=$CR_UPGRADE_ROOTS/pg$old-$new-upgrade
 	make_combo "$old" "$new" "$combo"
+	cr_log "building and installing comm_result for $old in $combo"
+	rp_in_root "$combo" comm_result-major "$old" "source test/lib/cluster.sh; cr_build; make -s PG_CONFIG=\"\$PG_CONFIG\" install" >/dev/null
 	log=$(mktemp)
 	rc=0
 	rp_in_root "$combo" comm_result-major "$new" "bash test/major/pg_upgrade.sh --inner $old $new" >"$log" 2>&1 || rc=$?

@@ -56,13 +56,15 @@ gcc -shared -fPIC -O2 -Wall -Werror -o "$SAN_LOGDIR/swift_demangle_stub.so" \
 chmod 755 "$SAN_LOGDIR/swift_demangle_stub.so"
 export CR_SERVER_ENV="LD_PRELOAD=$ASAN_RT:$SAN_LOGDIR/swift_demangle_stub.so ASAN_OPTIONS=$ASAN_OPTS UBSAN_OPTIONS=$UBSAN_OPTS"
 
+# The instrumented build is installed only in this script's private
+# installation; the tree is rebuilt without instrumentation at the end.
 restore_normal_build() {
 	if [ -n "${SAN_KEEP_INSTRUMENTED:-}" ]; then
-		cr_log "leaving the instrumented build installed (SAN_KEEP_INSTRUMENTED)"
+		cr_log "leaving the instrumented build in the tree (SAN_KEEP_INSTRUMENTED)"
 		return 0
 	fi
-	cr_log "rebuilding and reinstalling the normal (uninstrumented) extension"
-	(unset COPT; cr_build_install) >&2 || cr_log "WARNING: could not reinstall the normal build"
+	cr_log "rebuilding the normal (uninstrumented) extension in the tree"
+	(unset COPT; cr_build >/dev/null) >&2 || cr_log "WARNING: could not rebuild the normal build"
 }
 on_exit() {
 	cr_cluster_stop
@@ -93,7 +95,7 @@ cd "$CR_ROOT"
 cr_regress sanitize/regression "$SAN_LOGDIR/regress.log" | tee "$SAN_LOGDIR/regress.out" || status=1
 cp "$CR_TMP/server.log" "$SAN_LOGDIR/server-regress.log"
 cr_tally "$(tail -n 1 "$SAN_LOGDIR/regress.out")" || status=1
-cr_cluster_stop
+cr_server_stop
 
 # 2. Quick fuzz (its own cluster, started through cr_cluster_start, so it
 # gets CR_SERVER_ENV too).  Fewer inputs than test/run.sh: ASan is slower.

@@ -24,7 +24,7 @@ VG_TESTS=${VG_TESTS:-input input_errors accessors binary constructor comm_status
 [ "$VG_TESTS" != all ] || VG_TESTS=
 cr_build_install
 
-CR_PGBIN=$("$PG_CONFIG" --bindir)
+CR_PGBIN=$(cr_dir bindir)
 CR_TMP=$(mktemp -d /tmp/comm_result_vg.XXXXXX)
 CR_PGDATA=$CR_TMP/data
 trap cr_cluster_stop EXIT

@@ -31,8 +31,9 @@
 # test/matrix.sh copies into its roots, where there is no git history);
 # with neither, part 2 is skipped with a "skipped: no 1.1 sources" line.
 #
-# Assumes the newest build is installed (make install) and built in the
-# tree; it is installed again at the end, however the script ends.
+# Works on a private installation of its own (test/lib/cluster.sh): a copy
+# of the one test/run.sh made, or a new one with this build; 1.1's library
+# is installed there, never into the system's PostgreSQL.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 
 NAME=upgrade
@@ -48,18 +49,14 @@ check() {
 	if "$@"; then ok "$name"; else bad "$name"; fi
 }
 
-# The 1.1 build replaces the installed extension for a while: put the newest
-# one back on every way out, so that the suites after this one test it.
-old_installed=
-reinstall_newest() {
-	cr_as_root make -C "$CR_ROOT" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-	old_installed=
-}
+# 1.1's library replaces the newest one for a while: in a private
+# installation of this script's own.
+cr_use_install
+cr_private_install "$CR_INST"
 # autovacuum off: nothing may touch the heap pages between two snapshots.
 settings=(-c autovacuum=off -c jit=off)
 cr_cluster_start "${settings[@]}"
-trap 'rc=$?; checks_aborted "$rc"; [ -z "$old_installed" ] || reinstall_newest ||
-	echo "could not reinstall the newest build: run make install" >&2; cr_cluster_stop; exit $rc' EXIT
+trap 'rc=$?; checks_aborted "$rc"; cr_cluster_stop; exit $rc' EXIT
 export PGOPTIONS='-c client_min_messages=warning'
 
 psql_db() { "$CR_PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -d "$@"; }
@@ -81,7 +78,7 @@ restart() {
 version_of() { q "$1" "SELECT extversion FROM pg_extension WHERE extname = 'comm_result'"; }
 
 # ---------------------------------------------------------------- part 1
-first=$(cd "$("$PG_CONFIG" --sharedir)/extension" && printf "%s\n" comm_result--*.sql | sed -n 's/^comm_result--\([0-9.]*\)\.sql$/\1/p' | sort -V | head -n 1)
+first=$(cd "$(cr_dir sharedir)/extension" && printf "%s\n" comm_result--*.sql | sed -n 's/^comm_result--\([0-9.]*\)\.sql$/\1/p' | sort -V | head -n 1)
 newest=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$CR_ROOT/comm_result.control")
 cr_log "upgrading from $first to $newest"
 
@@ -149,9 +146,8 @@ if ! make -C "$old" -s -j2 PG_CONFIG="$PG_CONFIG" >"$CR_TMP/build-1.1.log" 2>&1;
 	finish
 	exit 1
 fi
-old_installed=1
-cr_as_root make -C "$old" -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-pkglib=$("$PG_CONFIG" --pkglibdir)
+cr_install_private "$old"
+pkglib=$(cr_dir pkglibdir)
 check "the installed library is 1.1's" cmp -s "$pkglib/comm_result.so" "$old/comm_result.so"
 
 # The 1.2 library has the accessors of today's fields, 1.1's has not: which
@@ -315,8 +311,7 @@ check "1.1 snapshot: pages of t and of its TOAST table" has_pages "$CR_TMP/snap-
 check "1.1 sorts as its btree index does" cmp -s "$CR_TMP/snap-1.1/sort_order" "$CR_TMP/snap-1.1/index_order"
 
 # The operator installs the new build over 1.1 and restarts the server.
-reinstall_newest
-old_installed=1
+cr_install_private
 restart
 check "the installed library is the new build's" cmp -s "$pkglib/comm_result.so" "$CR_ROOT/comm_result.so"
 check_eq "after the restart, sessions load the 1.2 library" 1.2 "$(loaded_library april)"
@@ -408,7 +403,7 @@ v2_text=$(q april "SELECT md5(string_agg(r::text, ',' ORDER BY id)) FROM t WHERE
 
 # An operator who goes back to the 1.1 library under a database that holds
 # today-shape values: each reader stops with data_corrupted, none crashes.
-cr_as_root install -m 755 "$old/comm_result.so" "$pkglib/comm_result.so"
+install -m 755 "$old/comm_result.so" "$pkglib/comm_result.so"
 restart
 check_eq "with 1.1's library put back, sessions load it" 1.1 "$(loaded_library april)"
 bad_version='XX001 comm_result value has an unknown storage format version'
@@ -436,7 +431,7 @@ check_eq "the server still answers" 1 "$(q april "SELECT 1")"
 no_crash() { ! grep -E 'PANIC|TRAP:|terminated by signal|was terminated' "$CR_TMP/server.log"; }
 check "the server log shows no crash" no_crash
 
-reinstall_newest
+cr_install_private
 restart
 check_eq "back on 1.2, the version 2 values read as before" "$v2_text" \
 	"$(q april "SELECT md5(string_agg(r::text, ',' ORDER BY id)) FROM t WHERE id > 100000")"
