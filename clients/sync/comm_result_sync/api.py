@@ -239,12 +239,11 @@ class Api:
                 return self._attempt(path, query, consume)
             except Retryable as e:
                 if attempt >= self.retries:
-                    raise ApiError(f"{label}: {e} (gave up after {attempt + 1} attempts)",
-                                   e.http_status) from None
+                    raise ApiError(f"{e} (gave up after {attempt + 1} attempts)", e.http_status) from None
                 delay = random.uniform(0, min(self.backoff_max, self.backoff * 2 ** attempt))
                 if e.retry_after is not None:
                     if e.retry_after > self.max_retry_after:
-                        raise ApiError(f"{label}: {e}, Retry-After {e.retry_after:.0f} s is longer than "
+                        raise ApiError(f"{e}, Retry-After {e.retry_after:.0f} s is longer than "
                                        f"--max-retry-after ({self.max_retry_after:.0f} s)",
                                        e.http_status) from None
                     # Honour the server's wait; a little jitter on top keeps
@@ -267,8 +266,13 @@ class Api:
         while True:
             query = {"page": page, "limit": PAGE_LIMIT, "order_by": "batch_id",
                      "order_by_direction": "asc"}
-            _, _, body = self.request(LIST_PATH, query, _read_json_capped, f"batch list page {page}")
-            items, total_pages = parse_list_page(body, page)
+            try:
+                _, _, body = self.request(LIST_PATH, query, _read_json_capped, f"batch list page {page}")
+                items, total_pages = parse_list_page(body, page)
+            except KeyRejected:
+                raise
+            except ApiError as e:
+                raise ApiError(f"listing the batches, page {page}: {e}", e.http_status) from None
             for item in items:
                 seen.setdefault(item["batch_id"], item)
             if on_page:
@@ -365,15 +369,14 @@ def _read_json_capped(stream):
         return json.loads(data)
     except (ValueError, RecursionError) as e:
         what = "nested too deeply" if isinstance(e, RecursionError) else str(e)
-        raise ApiError(f"the batch list is not valid JSON ({what}): {printable(data)}", 200) from None
+        raise ApiError(f"not valid JSON ({what}): {printable(data)}", 200) from None
 
 
 def parse_list_page(body, page):
     """The items of one page of the list and its total_pages; items that are
     not batches (no string batch_id) are an error naming the page."""
     if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-        raise ApiError(f"batch list page {page} is not a ListResponseCommunicationBatch "
-                       f"(an object with an items array)", 200)
+        raise ApiError("not a ListResponseCommunicationBatch (an object with an items array)", 200)
     total_pages = body.get("total_pages")
     if not isinstance(total_pages, int) or isinstance(total_pages, bool) or total_pages < 0:
         total_pages = None
@@ -381,7 +384,7 @@ def parse_list_page(body, page):
     for i, item in enumerate(body["items"]):
         if not isinstance(item, dict) or not isinstance(item.get("batch_id"), str) \
                 or not item["batch_id"]:
-            raise ApiError(f"batch list page {page}, item {i}: not a batch with a batch_id", 200)
+            raise ApiError(f"item {i} is not a batch with a batch_id", 200)
         items.append(item)
     return items, total_pages
 

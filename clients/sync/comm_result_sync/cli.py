@@ -230,7 +230,7 @@ class Output:
 
 def _columns():
     try:
-        return os.get_terminal_size(sys.stderr.fileno()).columns
+        return os.get_terminal_size(sys.stderr.fileno()).columns or 80
     except OSError:
         return 80
 

@@ -356,18 +356,26 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
         size = 0
         n = 0
         carry = b""
-        with self.conn.cursor().copy(
-                "COPY pg_temp.comm_result_sync_body (n, chunk) FROM STDIN (FORMAT binary)") as cp:
-            cp.write(COPY_HEADER)
-            for data in chunks:
-                size += len(data)
-                whole, carry = split_utf8(carry + data if carry else data)
-                if whole:
-                    cp.write(struct.pack("!hiii", 2, 4, n, len(whole)) + whole)
-                    n += 1
-            if carry:
-                cp.write(struct.pack("!hiii", 2, 4, n, len(carry)) + carry)
-            cp.write(COPY_TRAILER)
+        try:
+            with self.conn.cursor().copy(
+                    "COPY pg_temp.comm_result_sync_body (n, chunk) FROM STDIN (FORMAT binary)") as cp:
+                cp.write(COPY_HEADER)
+                for data in chunks:
+                    size += len(data)
+                    whole, carry = split_utf8(carry + data if carry else data)
+                    if whole:
+                        cp.write(struct.pack("!hiii", 2, 4, n, len(whole)) + whole)
+                        n += 1
+                if carry:
+                    cp.write(struct.pack("!hiii", 2, 4, n, len(carry)) + carry)
+                cp.write(COPY_TRAILER)
+        except psycopg.errors.QueryCanceled as e:
+            # The download failed mid-way (a timeout, a cut, a signal):
+            # psycopg ended the COPY with CopyFail and raised the server's
+            # answer to it; what matters is why.
+            if e.__context__ is not None and not isinstance(e.__context__, psycopg.Error):
+                raise e.__context__ from None
+            raise
         return size
 
     def sync_batch(self, batch_id, fetch, *, dry_run, log):
