@@ -119,7 +119,8 @@ typedef enum CrField
 /* How a field is written in JSON and checked. */
 typedef enum CrKind
 {
-	CRK_STRING,					/* a non-blank string */
+	CRK_KEY,					/* a non-blank string: half of the key */
+	CRK_STRING,					/* any string, kept as given ("" included) */
 	CRK_TARGET,					/* a phone number or an e-mail address */
 	CRK_STATUS,					/* one of the nine comm_status names */
 	CRK_TIMESTAMP,				/* an RFC 3339 string, kept in fixed[] */
