@@ -224,6 +224,7 @@ cr_field_set(CrFields *f, CrField field, CrJsonKind kind,
 
 	switch (def->kind)
 	{
+		case CRK_KEY:
 		case CRK_STRING:
 		case CRK_TARGET:
 			if (kind != CRJ_STRING)

@@ -346,6 +346,7 @@ write_value(StringInfo buf, const CrView *v, CrField field)
 
 	switch (def->kind)
 	{
+		case CRK_KEY:
 		case CRK_STRING:
 		case CRK_TARGET:
 			cr_escape_json(buf, v->var[def->slot].data, v->var[def->slot].len);
