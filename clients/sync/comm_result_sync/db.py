@@ -243,13 +243,14 @@ class Store:
         if self._oid(name) is None:
             if not create:
                 raise ConfigError(f"the table {self.schema}.{name} does not exist (run with --init)")
+            # examples/load_checked.sql's table: the two load alike.
             self.conn.execute(sql.SQL(
-                "CREATE TABLE {} (id bigserial PRIMARY KEY, batch_id text NOT NULL, "
-                "ordinal integer NOT NULL, errors jsonb NOT NULL, element text NOT NULL, "
-                "received_at timestamptz NOT NULL DEFAULT now())").format(self.J))
+                "CREATE TABLE {} (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, "
+                "batch_id text NOT NULL, ordinal integer NOT NULL, errors jsonb NOT NULL, "
+                "element text NOT NULL, received_at timestamptz NOT NULL DEFAULT now())").format(self.J))
             # A reject is kept once however often the API sends it again.
-            self.conn.execute(sql.SQL("CREATE INDEX {} ON {} (batch_id, md5(element))")
-                              .format(sql.Identifier(name + "_element"), self.J))
+            self.conn.execute(sql.SQL("CREATE UNIQUE INDEX {} ON {} (batch_id, md5(element))")
+                              .format(sql.Identifier(name + "_once"), self.J))
         self._check_columns(name, REJECTS_COLUMNS)
 
     def _log_table(self, create):
@@ -271,9 +272,11 @@ class Store:
 
     def _statements(self):
         f = dict(T=self.T, J=self.J, c=sql.Identifier(self.col), K=self.conflict)
-        # The README's recipe, over the body streamed into the temporary
-        # table; a reject the table already holds for this batch is not
-        # added again, so that a second run changes nothing.
+        # The README's recipe (examples/load_checked.sql), over the body
+        # streamed into the temporary table; a reject the table already
+        # holds for this batch is not added again (also in a rejects table
+        # made before the recipe had its unique index), so that a second
+        # run changes nothing.
         self.load_sql = sql.SQL("""
 WITH body AS (SELECT coalesce(string_agg(chunk, '' ORDER BY n), '') AS b FROM pg_temp.comm_result_sync_body),
 checked AS MATERIALIZED (SELECT c.* FROM body, comm_results_checked(body.b, %(batch)s) c),
@@ -283,6 +286,7 @@ rejected AS (
     WHERE c.result IS NULL AND NOT EXISTS (
         SELECT 1 FROM {J} j WHERE j.batch_id = %(batch)s AND md5(j.element) = md5(c.element))
     ORDER BY md5(c.element), c.ordinal
+    ON CONFLICT DO NOTHING
     RETURNING 1),
 latest AS (
     SELECT comm_result_latest(result) AS r FROM checked WHERE result IS NOT NULL
