@@ -170,6 +170,10 @@ def read_key(args, err):
         key = key.strip()
     if not key:
         raise ConfigError(f"the API key in {where} is empty")
+    if len(key) < 8:
+        # Every output line is searched for the key to take it out: a key
+        # this short would be found in ordinary words.
+        raise ConfigError(f"the API key in {where} is shorter than 8 characters")
     if key is None or len(key) > 4096 or any(not 0x21 <= ord(c) <= 0x7E for c in key):
         # The key goes into a header: say what is wrong, never what it is.
         raise ConfigError(f"the API key in {where} is not one line of printable ASCII without spaces")
@@ -344,6 +348,8 @@ class Run:
                                records=counts["records"], loaded=counts["loaded"],
                                rejected=counts["rejected"], new_rejects=counts["new_rejects"],
                                unchanged=counts["unchanged"], seconds=round(secs, 3),
+                               fetch_seconds=round(counts["fetch_seconds"], 3),
+                               load_seconds=round(counts["load_seconds"], 3),
                                dry_run=self.args.dry_run))
         elif not self.args.quiet:
             self.out.out(f"{bid}{_status_note(status)}: {counts['records']} records, "

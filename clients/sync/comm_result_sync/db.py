@@ -13,6 +13,7 @@ loaded and logged.
 import os
 import socket
 import struct
+import time
 
 import psycopg
 from psycopg import sql
@@ -45,23 +46,30 @@ class DatabaseLost(Exception):
     """The connection to the database broke: the run cannot go on."""
 
 
-def split_utf8(data):
-    """Split bytes before a UTF-8 sequence that the end cuts in two: the
-    server checks each chunk of text on its own, and a character split
-    across two chunks would read as invalid.  Returns (whole, rest)."""
-    end = len(data)
-    i = end - 1
-    # Walk back over at most three continuation bytes to a lead byte.
-    while i >= 0 and end - i <= 4 and (data[i] & 0xC0) == 0x80:
-        i -= 1
-    if i < 0 or end - i > 4:
-        return data, b""
-    lead = data[i]
-    need = 1 if lead < 0x80 else 2 if lead >> 5 == 0b110 else 3 if lead >> 4 == 0b1110 \
-        else 4 if lead >> 3 == 0b11110 else 1
-    if end - i < need:
-        return data[:i], data[i:]
-    return data, b""
+# The body goes to the server in rows of at most ROW bytes: small enough to
+# be stored inline in the temporary table's pages (STORAGE PLAIN: no TOAST
+# to write and read back), cut before a UTF-8 sequence, since the server
+# checks each row's text on its own.
+ROW = 8000
+
+
+def utf8_rows(data, start):
+    """Cut data[start:] into rows of at most ROW bytes, each ending on a
+    UTF-8 character boundary.  Returns (rows, rest): rest, shorter than ROW,
+    waits for the next data."""
+    rows = []
+    i, n = start, len(data)
+    while n - i >= ROW:
+        end = i + ROW
+        # data[end] opens the next row: back off while it is a continuation
+        # byte (at most three; invalid UTF-8 is the server's to refuse).
+        k = 0
+        while k < 3 and end < n and (data[end] & 0xC0) == 0x80:
+            end -= 1
+            k += 1
+        rows.append(data[i:end])
+        i = end
+    return rows, data[i:]
 
 
 def connect(dsn, timeout):
@@ -94,9 +102,10 @@ class Store:
             self._log_table(create)
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS comm_result_sync_body "
                      "(n integer NOT NULL, chunk text NOT NULL) ON COMMIT DELETE ROWS")
-        # The body is stored once, uncompressed: compressing it would cost
-        # more than it saves for a table that lives one transaction.
-        conn.execute("ALTER TABLE pg_temp.comm_result_sync_body ALTER chunk SET STORAGE EXTERNAL")
+        # Rows of at most ROW bytes, stored as they are: no compression, no
+        # TOAST (bench/sync.sh: the body in 8 kB rows goes in and comes back
+        # out faster than in 256 kB TOASTed ones).
+        conn.execute("ALTER TABLE pg_temp.comm_result_sync_body ALTER chunk SET STORAGE PLAIN")
         self._statements()
 
     # --- the extension ---------------------------------------------------------
@@ -278,7 +287,16 @@ class Store:
         # made before the recipe had its unique index), so that a second
         # run changes nothing.
         self.load_sql = sql.SQL("""
-WITH body AS (SELECT coalesce(string_agg(chunk, '' ORDER BY n), '') AS b FROM pg_temp.comm_result_sync_body),
+WITH rows AS (
+    SELECT string_agg(chunk, '') AS b, bool_and(n = rn) AS in_order
+    FROM (SELECT n, chunk, row_number() OVER () - 1 AS rn FROM pg_temp.comm_result_sync_body) s),
+body AS (
+    -- A fresh temporary table filled by one COPY is read back in the order
+    -- it was written, which the aggregate checks: sorting 8 kB rows would
+    -- cost more than the rest.  Were it ever otherwise, sort.
+    SELECT coalesce(CASE WHEN in_order THEN b
+                    ELSE (SELECT string_agg(chunk, '' ORDER BY n) FROM pg_temp.comm_result_sync_body) END,
+                    '') AS b FROM rows),
 checked AS MATERIALIZED (SELECT c.* FROM body, comm_results_checked(body.b, %(batch)s) c),
 rejected AS (
     INSERT INTO {J} (batch_id, ordinal, errors, element)
@@ -353,9 +371,9 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
         self.conn.execute("SELECT set_config('lock_timeout', '0', true)")
 
     def stream_body(self, chunks):
-        """Copy the response body into the temporary table, chunk by chunk
-        as it arrives (binary COPY: no escaping, no second copy of the body
-        on this side).  Returns the number of bytes."""
+        """Copy the response body into the temporary table as it arrives, in
+        rows of ROW bytes (binary COPY: no escaping, and never more than a
+        chunk of the body on this side).  Returns the number of bytes."""
         self.conn.execute("TRUNCATE pg_temp.comm_result_sync_body")
         size = 0
         n = 0
@@ -366,10 +384,14 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
                 cp.write(COPY_HEADER)
                 for data in chunks:
                     size += len(data)
-                    whole, carry = split_utf8(carry + data if carry else data)
-                    if whole:
-                        cp.write(struct.pack("!hiii", 2, 4, n, len(whole)) + whole)
+                    rows, carry = utf8_rows(carry + data if carry else data, 0)
+                    out = []
+                    for row in rows:
+                        out.append(struct.pack("!hiii", 2, 4, n, len(row)))
+                        out.append(row)
                         n += 1
+                    if out:
+                        cp.write(b"".join(out))
                 if carry:
                     cp.write(struct.pack("!hiii", 2, 4, n, len(carry)) + carry)
                 cp.write(COPY_TRAILER)
@@ -402,7 +424,9 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
                         # Invalid UTF-8 (or a NUL byte) in the body.
                         raise LoadError(_body_error(e)) from None
 
+                t_fetch = time.monotonic()
                 http_status, size = fetch(consume)
+                t_load = time.monotonic()
                 if size == 0:
                     raise LoadError("the response body is empty")
                 try:
@@ -413,7 +437,8 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
                     raise LoadError(_body_error(e)) from None
                 counts = dict(started_at=started, http_status=http_status, bytes=size,
                               records=records, rejected=rejected, valid=valid, loaded=loaded,
-                              unchanged=valid - loaded, new_rejects=new_rejects)
+                              unchanged=valid - loaded, new_rejects=new_rejects,
+                              fetch_seconds=t_load - t_fetch, load_seconds=time.monotonic() - t_load)
                 if not dry_run:
                     self.conn.execute(self.log_sql, dict(log, batch_id=batch_id, error=None, **{
                         k: counts[k] for k in ("started_at", "http_status", "bytes", "records",
