@@ -25,6 +25,7 @@ import time
 import traceback
 
 import psycopg
+import psycopg.sql
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -144,6 +145,7 @@ class Ctx:
 def run_test(fn):
     ctx = Ctx(fn.__name__)
     print(f"--- {fn.__name__}")
+    t0 = time.monotonic()
     try:
         fn(ctx)
     except Exception:
@@ -152,6 +154,7 @@ def run_test(fn):
             print(ctx.last.stdout[-3000:], ctx.last.stderr[-3000:])
     finally:
         ctx.close()
+        print(f"    ({time.monotonic() - t0:.1f} s)")
 
 
 def lines(p):
@@ -561,6 +564,31 @@ def tables_and_layouts(t):
           t.q1(f"SELECT count(*) FROM sync_s.{t.table}") == 10, p.stdout + p.stderr)
     p = t.run("--table", "a.b.c", key=None)
     check_rc("a bad table name: exit 2", 2, p)
+
+
+@test
+def shares_the_recipes_tables(t):
+    """examples/load_checked.sql's tables (made by a user who loaded by
+    hand first) are the tool's: it loads into them, and the recipe and the
+    tool count the same rejects once."""
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+    with open(os.path.join(repo, "examples", "load_checked.sql")) as f:
+        recipe = f.read()
+    schema = f"{t.table}_s"
+    t.db.execute(f"CREATE SCHEMA {schema}")
+    t.db.execute(f"SET search_path = {schema}, public")
+    t.db.execute(recipe)
+    b = t.api.add("20260808.1", 20)
+    b.extra = ['{"reference_id":"X1","target":"555-12","request_variables":{}}']
+    t.db.execute(psycopg.sql.SQL("EXECUTE load_response({}, '20260808.1')").format(
+        psycopg.sql.Literal(b.body().decode())))
+    t.db.execute("SET search_path = public")
+    b.tick()
+    p = t.run("--table", f"{schema}.results")
+    check("the tool loads into the recipe's tables", p.returncode == 0 and "1 rejected (0 new)" in p.stdout,
+          p.stdout + p.stderr)
+    check_eq("the reject is there once", 1, t.q1(f"SELECT count(*) FROM {schema}.results_rejects"))
+    check_eq("every request once", 20, t.q1(f"SELECT count(*) FROM {schema}.results"))
 
 
 @test
