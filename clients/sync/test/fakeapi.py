@@ -239,7 +239,7 @@ class FakeApi:
             return self.send(h, f["status"], json.dumps({"detail": f"fake {f['status']}"}).encode(),
                              headers=headers)
         if target == "list":
-            body = self.list_page(query)
+            body = f["raw"] if "raw" in f else self.list_page(query)
         else:
             b = self.batches.get(target)
             if b is None:

@@ -383,6 +383,17 @@ def html_and_garbage(t):
     t.api.fault("20260808.1", raw=b"[]")
     p = t.run("--batch", "20260808.1")
     check("an empty array is a batch with no results", p.returncode == 0 and ": 0 records" in p.stdout, p.stdout)
+    # A hostile batch list: nested past any parser's depth, not a list, a
+    # batch without an id.
+    for raw, says in ((b'{"items":' + b"[" * 100000 + b"]" * 100000 + b"}", "nested too deeply"),
+                      (b'{"items":{}}', "not a ListResponseCommunicationBatch"),
+                      (b'{"items":[{"batch_id":7}]}', "item 0 is not a batch with a batch_id"),
+                      (b"<html>", "not valid JSON")):
+        t.api.fault("list", raw=raw)
+        p = t.run()
+        check(f"a batch list {raw[:12]!r}...: exit 1, {says}",
+              p.returncode == 1 and "listing the batches, page 0: " in p.stderr and says in p.stderr,
+              p.stdout + p.stderr)
 
 
 @test
@@ -408,7 +419,6 @@ def the_key_never_shows(t):
     t.api.fault("20260808.1", echo_key=True)
     t.api.fault("20260808.1", echo_key=True)
     t.api.fault("20260808.2", raw=b"[" + KEY.encode() + b"]")
-    t.api.fault("list", raw=None)
     outs = []
     p = t.run("--retries", "1")
     outs.append(p.stdout + p.stderr)
