@@ -10,8 +10,11 @@ environment (with comm_result), each round measures, in this order:
              server (SELECT count(*))
   recipe     the README's recipe into an empty table: checked, the merge
              upsert, the rejects (the body already in the server)
-  sync       comm-result-sync --batch into an empty table: fetch, stream to
-             the server, the recipe, the sync log; its peak memory (RSS)
+  sync       comm-result-sync --batch into an empty table, the whole process
+             (start, connect, fetch and stream to the server, the recipe, the
+             sync log), and its own split: "fetch" (the GET and the body
+             streamed into the server as it arrives) and "load" (the body
+             assembled there, the recipe); its peak memory (RSS)
   resync     the same again: every record unchanged
 
 and prints the median of each, records per second, and whether sync took
@@ -19,6 +22,7 @@ at most transfer + recipe (the issue's bar).
 """
 
 import argparse
+import signal
 import http.client
 import json
 import os
@@ -97,6 +101,8 @@ def run_tool(port, table):
 
 
 def main():
+    # Stopped, still stop the fake API (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=100000)
     ap.add_argument("--rounds", type=int, default=3)
@@ -128,7 +134,9 @@ def main():
                              [BATCH]).fetchone()[0]
         size = len(body)
         del body
-        times = {k: [] for k in ("transfer", "checked", "recipe", "sync", "resync")}
+        load0 = os.getloadavg()
+        times = {k: [] for k in ("transfer", "checked", "recipe", "sync", "sync: fetch", "sync: load",
+                                 "resync")}
         rss = []
         for r in range(a.rounds):
             times["transfer"].append(fetch(port)[0])
@@ -144,6 +152,8 @@ def main():
             db.execute("CHECKPOINT")
             secs, peak, batch = run_tool(port, "bench_sync")
             times["sync"].append(secs)
+            times["sync: fetch"].append(batch["fetch_seconds"])
+            times["sync: load"].append(batch["load_seconds"])
             rss.append(peak)
             if batch["loaded"] + batch["rejected"] == 0:
                 sys.exit(f"the sync loaded nothing: {batch}")
@@ -160,7 +170,8 @@ def main():
         for k in times:
             print(f"| {k} | {med[k]:.2f} | {records / med[k]:,.0f} |")
         bar = med["transfer"] + med["recipe"]
-        print(f"\nsync {med['sync']:.2f} s against transfer + recipe {bar:.2f} s "
+        print(f"\nload average before: {load0}, after: {os.getloadavg()}")
+        print(f"sync {med['sync']:.2f} s against transfer + recipe {bar:.2f} s "
               f"({'within' if med['sync'] <= bar else 'OVER'}); transfer + checked alone "
               f"{med['transfer'] + med['checked']:.2f} s")
         print(f"peak RSS of comm-result-sync: {max(rss) / 1e6:.1f} MB (the body: {size / 1e6:.1f} MB)")
