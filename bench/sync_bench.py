@@ -26,7 +26,6 @@ import signal
 import http.client
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys

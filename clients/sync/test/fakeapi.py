@@ -37,7 +37,6 @@ import datetime
 import gzip
 import http.server
 import json
-import random
 import socketserver
 import threading
 import time
