@@ -11,6 +11,7 @@ loaded and logged.
 """
 
 import os
+import select
 import socket
 import struct
 import time
@@ -220,6 +221,8 @@ class Store:
             if keys == [0, 0] and exprs == want:
                 self.col = col
                 self.conflict = sql.SQL("((batch_id({c})), (reference_id({c})))").format(c=sql.Identifier(col))
+                self.key_batch = sql.SQL("batch_id({})").format(sql.Identifier(col))
+                self.key_ref = sql.SQL("reference_id({})").format(sql.Identifier(col))
                 return
             if 0 not in keys:
                 gen = dict(self.conn.execute(
@@ -232,6 +235,7 @@ class Store:
                         "ORDER BY array_position(%s, attnum)", [oid, keys, keys])]
                     self.col = col
                     self.conflict = sql.SQL("({}, {})").format(*map(sql.Identifier, names))
+                    self.key_batch, self.key_ref = map(sql.Identifier, names)
                     return
         raise ConfigError(f"{where} has no unique key on (batch_id({col}), reference_id({col})), "
                           f"as an expression index or as stored generated columns: comm-result-sync "
@@ -280,7 +284,8 @@ class Store:
     # --- statements ----------------------------------------------------------------
 
     def _statements(self):
-        f = dict(T=self.T, J=self.J, c=sql.Identifier(self.col), K=self.conflict)
+        f = dict(T=self.T, J=self.J, c=sql.Identifier(self.col), K=self.conflict,
+                 kb=self.key_batch, kr=self.key_ref)
         # The README's recipe (examples/load_checked.sql), over the body
         # streamed into the temporary table; a reject the table already
         # holds for this batch is not added again (also in a rejects table
@@ -309,8 +314,18 @@ rejected AS (
 latest AS (
     SELECT comm_result_latest(result) AS r FROM checked WHERE result IS NOT NULL
     GROUP BY batch_id(result), reference_id(result)),
+stored AS (
+    SELECT {kr} AS ref, {c} AS v FROM {T} WHERE {kb} = %(batch)s),
+changed AS (
+    -- Only what the merge would change goes to the upsert: an unchanged
+    -- row is left alone, not even locked (ON CONFLICT DO UPDATE locks the
+    -- row it meets, also when its WHERE then says no, which writes every
+    -- row of the batch again on every sync).  The batch's lock keeps other
+    -- syncs out between this read and the upsert.
+    SELECT l.r FROM latest l LEFT JOIN stored s ON s.ref = reference_id(l.r)
+    WHERE s.v IS NULL OR comm_result_merge(s.v, l.r) <> s.v),
 loaded AS (
-    INSERT INTO {T} ({c}) SELECT r FROM latest
+    INSERT INTO {T} ({c}) SELECT r FROM changed
     ON CONFLICT {K} DO UPDATE SET {c} = comm_result_merge({T}.{c}, excluded.{c})
     WHERE comm_result_merge({T}.{c}, excluded.{c}) <> {T}.{c}
     RETURNING 1)
@@ -370,6 +385,17 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
                             f"({self.lock_timeout:.0f} s)") from None
         self.conn.execute("SELECT set_config('lock_timeout', '0', true)")
 
+    def _drain(self):
+        """Wait until libpq has sent what it holds.  In non-blocking mode
+        PQputCopyData grows its buffer rather than wait for the server, so
+        without this the client would hold whatever part of the body the
+        server had not read yet (the whole of it, with a fast download): this
+        is what keeps the memory bounded, and slows the download down to the
+        server's pace."""
+        pg = self.conn.pgconn
+        while pg.flush() == 1:
+            select.select([], [pg.socket], [], 1.0)
+
     def stream_body(self, chunks):
         """Copy the response body into the temporary table as it arrives, in
         rows of ROW bytes (binary COPY: no escaping, and never more than a
@@ -392,6 +418,7 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
                         n += 1
                     if out:
                         cp.write(b"".join(out))
+                        self._drain()
                 if carry:
                     cp.write(struct.pack("!hiii", 2, 4, n, len(carry)) + carry)
                 cp.write(COPY_TRAILER)
