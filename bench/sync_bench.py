@@ -15,7 +15,11 @@ environment (with comm_result), each round measures, in this order:
              sync log), and its own split: "fetch" (the GET and the body
              streamed into the server as it arrives) and "load" (the body
              assembled there, the recipe); its peak memory (RSS)
-  resync     the same again: every record unchanged
+  resync     the same again: every record unchanged ("recipe again" is the
+             recipe's)
+
+CPU seconds are read from /proc (the backend's, and the tool's own): the
+machine is shared, and they move less than the wall clock when others run.
 
 and prints the median of each, records per second, and whether sync took
 at most transfer + recipe (the issue's bar).
@@ -84,19 +88,59 @@ def fetch(port):
     return secs, size
 
 
-def run_tool(port, table):
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu(pid):
+    """User and system CPU seconds of a process so far, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def hwm(pid):
+    """The process's peak resident set (VmHWM), in bytes, or None.  Read
+    from /proc while it runs: ru_maxrss would count the bench's own pages
+    that the child shared between fork and exec."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+def run_tool(port, table, db):
+    """The tool as a process: wall time, peak memory, its CPU time and its
+    backend's (polled every 20 ms from /proc; the backend is found by its
+    application_name)."""
     env = dict(os.environ, SYLLABLE_API_KEY=KEY)
     t0 = time.perf_counter()
     p = subprocess.Popen([TOOL, "--api-url", f"http://127.0.0.1:{port}", "--table", table,
                           "--batch", BATCH, "--json", "--no-progress"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
-    _, status, usage = os.wait4(p.pid, 0)
+    peak = tool_cpu = backend = backend_cpu = 0
+    while p.poll() is None:
+        peak = max(peak, hwm(p.pid) or 0)
+        tool_cpu = cpu(p.pid) or tool_cpu
+        if not backend:
+            row = db.execute("SELECT pid FROM pg_stat_activity WHERE application_name = 'comm-result-sync'"
+                             ).fetchone()
+            backend = row[0] if row else 0
+        if backend:
+            backend_cpu = cpu(backend) or backend_cpu
+        time.sleep(0.02)
     secs = time.perf_counter() - t0
     out, err = p.stdout.read(), p.stderr.read()
-    if os.waitstatus_to_exitcode(status) != 0:
+    if p.returncode != 0:
         sys.exit(f"comm-result-sync failed: {out}{err}")
     batch = json.loads(out.splitlines()[0])
-    return secs, usage.ru_maxrss * 1024, batch
+    return secs, peak, batch, tool_cpu, backend_cpu
 
 
 def main():
@@ -134,40 +178,57 @@ def main():
         size = len(body)
         del body
         load0 = os.getloadavg()
-        times = {k: [] for k in ("transfer", "checked", "recipe", "sync", "sync: fetch", "sync: load",
-                                 "resync")}
+        times = {k: [] for k in ("transfer", "checked", "recipe", "recipe again", "sync", "sync: fetch",
+                                 "sync: load", "resync")}
+        cpus = {k: [] for k in ("checked", "recipe", "recipe again", "sync", "sync (client)", "resync",
+                                "resync (client)")}
         rss = []
         for r in range(a.rounds):
             times["transfer"].append(fetch(port)[0])
-            t0 = time.perf_counter()
+            me = db.info.backend_pid
+            c0, t0 = cpu(me), time.perf_counter()
             db.execute("SELECT count(*) FROM comm_results_checked((SELECT b FROM bench_body), %s)", [BATCH])
             times["checked"].append(time.perf_counter() - t0)
+            cpus["checked"].append(cpu(me) - c0)
             fresh_tables(db, "bench_recipe")
             db.execute("CHECKPOINT")
-            t0 = time.perf_counter()
+            c0, t0 = cpu(me), time.perf_counter()
             db.execute(RECIPE.format(t="bench_recipe"), {"b": BATCH})
             times["recipe"].append(time.perf_counter() - t0)
+            cpus["recipe"].append(cpu(me) - c0)
+            c0, t0 = cpu(me), time.perf_counter()
+            db.execute(RECIPE.format(t="bench_recipe"), {"b": BATCH})
+            times["recipe again"].append(time.perf_counter() - t0)
+            cpus["recipe again"].append(cpu(me) - c0)
             db.execute("DROP TABLE IF EXISTS bench_sync, bench_sync_rejects, bench_sync_sync_log")
             db.execute("CHECKPOINT")
-            secs, peak, batch = run_tool(port, "bench_sync")
+            secs, peak, batch, tcpu, bcpu = run_tool(port, "bench_sync", db)
             times["sync"].append(secs)
             times["sync: fetch"].append(batch["fetch_seconds"])
             times["sync: load"].append(batch["load_seconds"])
+            cpus["sync"].append(bcpu)
+            cpus["sync (client)"].append(tcpu)
             rss.append(peak)
             if batch["loaded"] + batch["rejected"] == 0:
                 sys.exit(f"the sync loaded nothing: {batch}")
-            secs, peak, batch = run_tool(port, "bench_sync")
+            secs, peak, batch, tcpu, bcpu = run_tool(port, "bench_sync", db)
             times["resync"].append(secs)
+            cpus["resync"].append(bcpu)
+            cpus["resync (client)"].append(tcpu)
             rss.append(peak)
             print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
         med = {k: statistics.median(v) for k, v in times.items()}
         print()
         print(f"one batch of {records:,} records ({a.records:,} requests), {size / 1e6:.1f} MB; "
               f"median of {a.rounds} rounds")
-        print("| part | seconds | records/s |")
-        print("| --- | ---: | ---: |")
+        cmed = {k: statistics.median(v) for k, v in cpus.items() if v and None not in v}
+        print("| part | seconds | records/s | CPU seconds (server backend; client) |")
+        print("| --- | ---: | ---: | ---: |")
         for k in times:
-            print(f"| {k} | {med[k]:.2f} | {records / med[k]:,.0f} |")
+            c = f"{cmed[k]:.2f}" if k in cmed else ""
+            if k + " (client)" in cmed:
+                c += f"; {cmed[k + ' (client)']:.2f}"
+            print(f"| {k} | {med[k]:.2f} | {records / med[k]:,.0f} | {c} |")
         bar = med["transfer"] + med["recipe"]
         print(f"\nload average before: {load0}, after: {os.getloadavg()}")
         print(f"sync {med['sync']:.2f} s against transfer + recipe {bar:.2f} s "

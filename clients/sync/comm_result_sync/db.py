@@ -11,9 +11,11 @@ loaded and logged.
 """
 
 import os
+import queue
 import select
 import socket
 import struct
+import threading
 import time
 
 import psycopg
@@ -73,6 +75,63 @@ def utf8_rows(data, start):
     return rows, data[i:]
 
 
+PIPELINE = 16      # blocks (of about 256 kB) between the download and the upload
+
+
+class _Writer:
+    """Sends COPY data from a thread of its own, fed through a bounded
+    queue.  On leaving, waits until everything is sent (or, after an
+    error on either side, until the thread has stopped), and raises the
+    thread's error, if any, so that the COPY ends with it."""
+
+    def __init__(self, cp, drain):
+        self.cp, self.drain = cp, drain
+        self.q = queue.Queue(PIPELINE)
+        self.error = None
+        self.stop = False
+        self.thread = threading.Thread(target=self._run, name="copy-writer", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def _run(self):
+        try:
+            while True:
+                data = self.q.get()
+                if data is None or self.stop:
+                    return
+                self.cp.write(data)
+                self.drain()
+        except BaseException as e:      # handed to the other thread
+            self.error = e
+
+    def put(self, data):
+        while True:
+            if self.error is not None:
+                raise self.error
+            try:
+                self.q.put(data, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.stop = True
+        while True:
+            try:
+                self.q.put(None, timeout=0.5)
+                break
+            except queue.Full:
+                if not self.thread.is_alive():
+                    break
+        self.thread.join()
+        if exc_type is None and self.error is not None:
+            raise self.error
+        return False
+
+
 def connect(dsn, timeout):
     """A connection from libpq's usual settings (PGHOST, PGDATABASE, a
     service, ...) or --dsn, in UTF-8 and autocommit (transactions are
@@ -92,6 +151,11 @@ class Store:
         self.conn = conn
         self.lock_timeout = lock_timeout
         self.host = f"{socket.gethostname()}:{os.getpid()}"
+        # The temporary table that receives a body stays in this session's
+        # memory up to this size instead of being written out to disk and
+        # read back (PostgreSQL allocates it as it is used, and only lets it
+        # be set before the session's first temporary table).
+        conn.execute("SET temp_buffers = '256MB'")
         self._find_extension(create)
         self._resolve(table)
         with conn.transaction():
@@ -398,8 +462,11 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
 
     def stream_body(self, chunks):
         """Copy the response body into the temporary table as it arrives, in
-        rows of ROW bytes (binary COPY: no escaping, and never more than a
-        chunk of the body on this side).  Returns the number of bytes."""
+        rows of ROW bytes (binary COPY: no escaping).  A writer thread sends
+        to the server while this one reads from the API, with at most
+        PIPELINE blocks in between: the download and the upload overlap,
+        and memory stays bounded whatever the size of the body.  Returns the
+        number of bytes."""
         self.conn.execute("TRUNCATE pg_temp.comm_result_sync_body")
         size = 0
         n = 0
@@ -407,21 +474,21 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
         try:
             with self.conn.cursor().copy(
                     "COPY pg_temp.comm_result_sync_body (n, chunk) FROM STDIN (FORMAT binary)") as cp:
-                cp.write(COPY_HEADER)
-                for data in chunks:
-                    size += len(data)
-                    rows, carry = utf8_rows(carry + data if carry else data, 0)
-                    out = []
-                    for row in rows:
-                        out.append(struct.pack("!hiii", 2, 4, n, len(row)))
-                        out.append(row)
-                        n += 1
-                    if out:
-                        cp.write(b"".join(out))
-                        self._drain()
-                if carry:
-                    cp.write(struct.pack("!hiii", 2, 4, n, len(carry)) + carry)
-                cp.write(COPY_TRAILER)
+                with _Writer(cp, self._drain) as w:
+                    w.put(COPY_HEADER)
+                    for data in chunks:
+                        size += len(data)
+                        rows, carry = utf8_rows(carry + data if carry else data, 0)
+                        out = []
+                        for row in rows:
+                            out.append(struct.pack("!hiii", 2, 4, n, len(row)))
+                            out.append(row)
+                            n += 1
+                        if out:
+                            w.put(b"".join(out))
+                    if carry:
+                        w.put(struct.pack("!hiii", 2, 4, n, len(carry)) + carry)
+                    w.put(COPY_TRAILER)
         except psycopg.errors.QueryCanceled as e:
             # The download failed mid-way (a timeout, a cut, a signal):
             # psycopg ended the COPY with CopyFail and raised the server's

@@ -492,6 +492,28 @@ def huge_gzip_and_utf8(t):
 
 
 @test
+def memory_stays_bounded(t):
+    """A 49 MB body: the client's peak memory (VmHWM, polled from /proc)
+    stays far below what holding the body once would take."""
+    b = t.api.add("20260808.1", 100000, odd=False)
+    size = len(b.body())
+    proc = t.start("--batch", "20260808.1")
+    peak = 0
+    while proc.poll() is None:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        peak = max(peak, int(line.split()[1]) * 1024)
+        except OSError:
+            pass
+        time.sleep(0.02)
+    out, err = proc.communicate()
+    check("the 100,000-record batch loads", proc.returncode == 0 and "100000 loaded" in out, out + err)
+    check(f"peak memory {peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB body: under 70 MB", 0 < peak < 70e6)
+
+
+@test
 def batch_ids_are_escaped(t):
     ids = ["2026/08/08.1", "..", "../../admin", "a b?c#d%e", "ünï.ç"]
     for i in ids:
