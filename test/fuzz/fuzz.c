@@ -38,7 +38,7 @@
 /* ------------------------------------------------------------------ */
 /* PRNG: splitmix64 to seed each input, xorshift64* to draw */
 
-static uint64_t rs;
+static uint64_t rng_state;
 
 static uint64_t
 splitmix(uint64_t x)
@@ -52,10 +52,10 @@ splitmix(uint64_t x)
 static uint64_t
 rnd(void)
 {
-	rs ^= rs >> 12;
-	rs ^= rs << 25;
-	rs ^= rs >> 27;
-	return rs * 0x2545F4914F6CDD1DULL;
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545F4914F6CDD1DULL;
 }
 
 static uint64_t
@@ -399,8 +399,8 @@ type_oid(const char *name)
  * *bad is set on such a failure.
  */
 static PGresult *
-q(const char *query, int n, const Oid *types, const char *const *vals,
-  const int *lens, const int *fmts, int rfmt, char *code, int *bad)
+run_query(const char *query, int n, const Oid *types, const char *const *vals,
+		  const int *lens, const int *fmts, int rfmt, char *code, int *bad)
 {
 	PGresult   *r;
 	const char *st;
@@ -459,9 +459,9 @@ q(const char *query, int n, const Oid *types, const char *const *vals,
 
 /* Simple variant: all text parameters, text result. NULL entries are SQL NULL. */
 static PGresult *
-qt(const char *query, int n, const char *const *vals, char *code, int *bad)
+run_query_text(const char *query, int n, const char *const *vals, char *code, int *bad)
 {
-	return q(query, n, NULL, vals, NULL, NULL, 0, code, bad);
+	return run_query(query, n, NULL, vals, NULL, NULL, 0, code, bad);
 }
 
 static void
@@ -477,7 +477,7 @@ invariant(int ok, const char *what, int *bad)
 /* ------------------------------------------------------------------ */
 /* generators */
 
-static const char *statuses[] = {
+static const char *request_statuses[] = {
 	"PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "COMPLETED", "FAILED",
 	"CANCELED", "INVALID", "SKIPPED"
 };
@@ -530,7 +530,7 @@ gen_long_string(Buf *b)
 	b->p[b->len] = '\0';
 }
 
-static const char *numbers[] = {
+static const char *edge_numbers[] = {
 	"0", "-0", "1", "-1", "1.0", "1.50", "1e5", "1E+2", "1e-7", "1e400", "-1e400",
 	"9223372036854775807", "9223372036854775808", "-9223372036854775808",
 	"-9223372036854775809", "18446744073709551616", "2147483647", "2147483648",
@@ -581,7 +581,7 @@ gen_json_value(Buf *b, int depth)
 			b_putc(b, '"');
 			break;
 		case 1:
-			b_puts(b, gen_clean ? PICK(good_numbers) : PICK(numbers));
+			b_puts(b, gen_clean ? PICK(good_numbers) : PICK(edge_numbers));
 			break;
 		case 2:
 			b_printf(b, "%" PRId64, (int64_t) rnd() >> rn(64));
@@ -812,7 +812,7 @@ gen_int_value(Buf *b, int is64)
 	switch (rn(5))
 	{
 		case 0:
-			b_puts(b, PICK(numbers));
+			b_puts(b, PICK(edge_numbers));
 			break;
 		case 1:
 			b_puts(b, PICK(((const char *[]) {
@@ -832,7 +832,7 @@ enum
 	K_ENRICH, K_COUNT
 };
 #define K_APRIL_COUNT (K_CONV + 1)
-static const char *keys[K_COUNT] = {
+static const char *field_keys[K_COUNT] = {
 	"batch_id", "reference_id", "target", "request_variables", "request_status",
 	"call_manager_sid", "created_at", "sent_at", "attempt_count", "session_id",
 	"conversation_id", "channel_manager_status", "insights_status", "insights",
@@ -858,7 +858,7 @@ typedef struct
 static const char *
 rec_key(const Rec *r, int k)
 {
-	return (k == K_SID && r->sid_name == SID_TODAY) ? "channel_manager_sid" : keys[k];
+	return (k == K_SID && r->sid_name == SID_TODAY) ? "channel_manager_sid" : field_keys[k];
 }
 
 static void
@@ -938,7 +938,7 @@ gen_insights(Buf *b, int w, int *nested)
 		else if (one_in(3))
 			b_printf(b, "%d.%d", (int) rn(6), (int) rn(10));
 		else
-			b_puts(b, gen_clean ? PICK(good_numbers) : PICK(numbers));
+			b_puts(b, gen_clean ? PICK(good_numbers) : PICK(edge_numbers));
 	}
 	if (w)
 	{
@@ -1091,7 +1091,7 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref, int today)
 						"\"P\\u0045NDING\"",
 					})));
 				else
-					b_printf(b, "\"%s\"", PICK(statuses));
+					b_printf(b, "\"%s\"", PICK(request_statuses));
 				break;
 			case K_SID:
 				if (w && one_in(2))
@@ -1176,7 +1176,7 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref, int today)
 }
 
 static void
-ws(Buf *b)
+gen_ws(Buf *b)
 {
 	if (one_in(12))
 		b_puts(b, PICK(((const char *[]) {" ", "\n", "\t", "\r\n ", "  "})));
@@ -1204,7 +1204,7 @@ emit_rec(Buf *b, Rec *r, int structural)
 			order[i] = order[j];
 			order[j] = t;
 		}
-	ws(b);
+	gen_ws(b);
 	b_putc(b, '{');
 	for (int i = 0; i < n; i++)
 	{
@@ -1212,7 +1212,7 @@ emit_rec(Buf *b, Rec *r, int structural)
 
 		if (i)
 			b_putc(b, ',');
-		ws(b);
+		gen_ws(b);
 		if (k == K_SID && r->sid_name == SID_BOTH)
 		{
 			/* both names of the sid, in either order */
@@ -1235,11 +1235,11 @@ emit_rec(Buf *b, Rec *r, int structural)
 			b_puts(b, "\"channel\\u005fmanager_sid\"");
 		else
 			b_printf(b, "\"%s\"", rec_key(r, k));
-		ws(b);
+		gen_ws(b);
 		b_putc(b, ':');
-		ws(b);
+		gen_ws(b);
 		b_put(b, r->v[k].p, r->v[k].len);
-		ws(b);
+		gen_ws(b);
 		if (structural && one_in(50))	/* duplicate key */
 		{
 			b_printf(b, ",\"%s\":", rec_key(r, k));
@@ -1253,7 +1253,7 @@ emit_rec(Buf *b, Rec *r, int structural)
 		b_puts(b, "\"unknown_key\":1");
 	}
 	b_putc(b, '}');
-	ws(b);
+	gen_ws(b);
 	if (structural && one_in(100))
 		b_puts(b, PICK(((const char *[]) {"x", "}", ",", "{}", "\\u0000", "null"})));
 }
@@ -1341,7 +1341,7 @@ mutate_bytes(Buf *b, int rounds)
 						while (j < b->len && b->p[j] >= '0' && b->p[j] <= '9')
 							j++;
 						b_put(&t, b->p, i);
-						b_puts(&t, PICK(numbers));
+						b_puts(&t, PICK(edge_numbers));
 						b_put(&t, b->p + j, b->len - j);
 						b_copy(b, &t);
 						b_free(&t);
@@ -1533,7 +1533,7 @@ key_index(const char *name)
 	if (strcmp(name, "channel_manager_sid") == 0)
 		return K_SID;
 	for (int k = 0; k < K_COUNT; k++)
-		if (strcmp(name, keys[k]) == 0)
+		if (strcmp(name, field_keys[k]) == 0)
 			return k;
 	return -1;
 }
@@ -1622,7 +1622,7 @@ check_wire(const char *out, const unsigned char *wire, int wirelen, int *bad)
 	}
 	for (int k = K_BATCH; k <= K_VARS; k++)
 		if (at[k] < 0 || m[at[k]].isnull)
-			WIRE_FAIL("canonical text lacks required member %s: %.200s", keys[k], out);
+			WIRE_FAIL("canonical text lacks required member %s: %.200s", field_keys[k], out);
 	if (at[K_ATTEMPT] < 0)
 		WIRE_FAIL("canonical text lacks attempt_count: %.200s", out);
 
@@ -1655,11 +1655,11 @@ check_wire(const char *out, const unsigned char *wire, int wirelen, int *bad)
 		int32_t		len;
 
 		if (off + 4 > wirelen)
-			WIRE_FAIL("send's data ends before the length of %s", keys[k]);
+			WIRE_FAIL("send's data ends before the length of %s", field_keys[k]);
 		len = (int32_t) get_be(wire + off, 4);
 		off += 4;
 		if (has ? (len < 0 || len > wirelen - off) : len != -1)
-			WIRE_FAIL("send wrote length %d for %s, which is %s: %.200s", len, keys[k],
+			WIRE_FAIL("send wrote length %d for %s, which is %s: %.200s", len, field_keys[k],
 					  has ? "present" : "absent or null", out);
 		if (has)
 			off += len;
@@ -1748,7 +1748,7 @@ check_accepted(const char *out, int outlen, const char *wire, int wirelen,
 
 	(void) outlen;
 	check_wire(out, (const unsigned char *) wire, wirelen, bad);
-	r = q(sql, 4, types, vals, lens, fmts, 0, code, bad);
+	r = run_query(sql, 4, types, vals, lens, fmts, 0, code, bad);
 	if (!r && strcmp(code, "22P05") == 0 && strcmp(cur_encoding, "UTF8") != 0)
 		return;					/* the client encoding cannot hold a character */
 	if (!r)
@@ -1793,7 +1793,7 @@ check_text_value(const char *out, int *bad)
 	Oid			types[1] = {TEXTOID};
 	const char *vals[1] = {out};
 	char		code[6];
-	PGresult   *r = q(sql, 1, types, vals, NULL, NULL, 1, code, bad);
+	PGresult   *r = run_query(sql, 1, types, vals, NULL, NULL, 1, code, bad);
 
 	if (!r)
 	{
@@ -1849,7 +1849,7 @@ fuzz_text(int *bad)
 	cur_cat = "text";
 	gen_text_input(&cur_input, &gi);
 	vals[0] = cur_input.p;
-	r = q(sql, 1, NULL, vals, NULL, NULL, 1, code, bad);
+	r = run_query(sql, 1, NULL, vals, NULL, NULL, 1, code, bad);
 	tally(r, code);
 	check_record_rules(&gi, code, bad);
 	both_clean = gi.both && gi.exact && gi.clean && strcmp(cur_encoding, "UTF8") == 0;
@@ -1875,7 +1875,7 @@ fuzz_text(int *bad)
 			"(SELECT count(*) FROM comm_result_errors($1) "
 			" WHERE field = 'call_manager_sid' AND message LIKE '%given under both of its names%')";
 		Oid			t[1] = {TEXTOID};
-		PGresult   *r2 = q(sql2, 1, t, vals, NULL, NULL, 0, code, bad);
+		PGresult   *r2 = run_query(sql2, 1, t, vals, NULL, NULL, 0, code, bad);
 
 		if (r2)
 		{
@@ -2179,7 +2179,7 @@ fuzz_binary(int *bad)
 	gen_wire(&cur_input);
 	vals[0] = cur_input.p;
 	lens[0] = (int) cur_input.len;
-	r = q(sql, 1, types, vals, lens, fmts, 1, code, bad);
+	r = run_query(sql, 1, types, vals, lens, fmts, 1, code, bad);
 	tally(r, code);
 	if (r)
 	{
@@ -2341,9 +2341,9 @@ fuzz_batch_state(int *bad)
 
 		gen_state_text(&cur_input, !one_in(3));
 		vals[0] = cur_input.p;
-		r = qt("SELECT x::text, comm_batch_state_send(x), "
-			   "(comm_batch_state_summary(x)).total, comm_batch_state_status_counts(x) "
-			   "FROM (SELECT $1::comm_batch_state AS x) s", 1, vals, code, bad);
+		r = run_query_text("SELECT x::text, comm_batch_state_send(x), "
+						   "(comm_batch_state_summary(x)).total, comm_batch_state_status_counts(x) "
+						   "FROM (SELECT $1::comm_batch_state AS x) s", 1, vals, code, bad);
 	}
 	else
 	{
@@ -2355,8 +2355,8 @@ fuzz_batch_state(int *bad)
 		gen_state_wire(&cur_input, !one_in(3));
 		vals[0] = cur_input.p;
 		lens[0] = (int) cur_input.len;
-		r = q("SELECT $1::text, comm_batch_state_send($1), (comm_batch_state_summary($1)).total, "
-			  "comm_batch_state_status_counts($1)", 1, types, vals, lens, fmts, 0, code, bad);
+		r = run_query("SELECT $1::text, comm_batch_state_send($1), (comm_batch_state_summary($1)).total, "
+					  "comm_batch_state_status_counts($1)", 1, types, vals, lens, fmts, 0, code, bad);
 	}
 	tally(r, code);
 	if (r)
@@ -2369,10 +2369,10 @@ fuzz_batch_state(int *bad)
 		b_puts(&out, PQgetvalue(r, 0, 0));
 		v2[0] = out.p;
 		v2[1] = PQgetvalue(r, 0, 1);
-		r2 = qt("SELECT $1::text::comm_batch_state::text = $1::text, "
-				"comm_batch_state_send($1::text::comm_batch_state) = $2::bytea, "
-				"comm_batch_state_combine($1::text::comm_batch_state, '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)')::text = $1::text",
-				2, v2, code, bad);
+		r2 = run_query_text("SELECT $1::text::comm_batch_state::text = $1::text, "
+							"comm_batch_state_send($1::text::comm_batch_state) = $2::bytea, "
+							"comm_batch_state_combine($1::text::comm_batch_state, '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)')::text = $1::text",
+							2, v2, code, bad);
 		if (!r2)
 			invariant(0, "re-reading an accepted comm_batch_state failed", bad);
 		else
@@ -2427,7 +2427,7 @@ arg_status(Buf *b, int *isnull)
 	if (one_in(12))
 		b_puts(b, PICK(((const char *[]) {"pending", "", "X", "PENDING ", "P\xc3\xa9NDING"})));
 	else
-		b_puts(b, PICK(statuses));
+		b_puts(b, PICK(request_statuses));
 }
 
 static void
@@ -2632,8 +2632,8 @@ fuzz_function(int *bad)
 			arg_int(&A.a[5], &A.isnull[5], 1);
 			args_final(&A, 6);
 			record_args(&A, 6, "comm_result_transition");
-			r = qt("SELECT comm_result_transition($1::comm_result, $2::comm_status, $3::timestamptz, $4, $5::bigint, $6::bigint)::text",
-				   6, A.v, code, bad);
+			r = run_query_text("SELECT comm_result_transition($1::comm_result, $2::comm_status, $3::timestamptz, $4, $5::bigint, $6::bigint)::text",
+							   6, A.v, code, bad);
 			tally(r, code);
 			check_value_col(r, 0, bad);
 			break;
@@ -2642,7 +2642,7 @@ fuzz_function(int *bad)
 			arg_status(&A.a[1], &A.isnull[1]);
 			args_final(&A, 2);
 			record_args(&A, 2, "comm_result_transition/2");
-			r = qt("SELECT comm_result_transition($1::comm_result, $2::comm_status)::text", 2, A.v, code, bad);
+			r = run_query_text("SELECT comm_result_transition($1::comm_result, $2::comm_status)::text", 2, A.v, code, bad);
 			tally(r, code);
 			check_value_col(r, 0, bad);
 			break;
@@ -2654,14 +2654,14 @@ fuzz_function(int *bad)
 					arg_value(&A.a[i], same ? bb.p : NULL, same ? rb.p : NULL);
 				args_final(&A, 3);
 				record_args(&A, 3, "comm_result_merge");
-				r = qt("SELECT m::text, comm_result_merge(b, a) = m, comm_result_merge(a, a) = a, "
-					   "comm_result_merge(m, b) = m, "
-					   "comm_result_merge(comm_result_merge(a, b), c) = comm_result_merge(a, comm_result_merge(b, c)), "
-					   "x::text = comm_result_merge(comm_result_merge(a, b), c)::text "
-					   "FROM (SELECT $1::comm_result a, $2::comm_result b, $3::comm_result c) s, "
-					   "LATERAL (SELECT comm_result_merge(a, b) m) t, "
-					   "LATERAL (SELECT comm_result_latest(v) x FROM unnest(array[a, b, c]) v) u",
-					   3, A.v, code, bad);
+				r = run_query_text("SELECT m::text, comm_result_merge(b, a) = m, comm_result_merge(a, a) = a, "
+								   "comm_result_merge(m, b) = m, "
+								   "comm_result_merge(comm_result_merge(a, b), c) = comm_result_merge(a, comm_result_merge(b, c)), "
+								   "x::text = comm_result_merge(comm_result_merge(a, b), c)::text "
+								   "FROM (SELECT $1::comm_result a, $2::comm_result b, $3::comm_result c) s, "
+								   "LATERAL (SELECT comm_result_merge(a, b) m) t, "
+								   "LATERAL (SELECT comm_result_latest(v) x FROM unnest(array[a, b, c]) v) u",
+								   3, A.v, code, bad);
 				tally(r, code);
 				if (r)
 				{
@@ -2726,10 +2726,10 @@ fuzz_function(int *bad)
 					A.isnull[5] = 1;	/* one name of the sid, mostly */
 				args_final(&A, 17);
 				record_args(&A, 17, "comm_result(...)");
-				r = q("SELECT x::text, comm_result_send(x) FROM (SELECT comm_result($1, $2, $3, $4::jsonb, "
-					  "$5::comm_status, $6, $7::timestamptz, $8::timestamptz, $9::integer, $10::bigint, "
-					  "$11::bigint, $12, $13, $14::jsonb, $15, $16::jsonb, $17) x) s",
-					  17, NULL, A.v, NULL, NULL, 1, code, bad);
+				r = run_query("SELECT x::text, comm_result_send(x) FROM (SELECT comm_result($1, $2, $3, $4::jsonb, "
+							  "$5::comm_status, $6, $7::timestamptz, $8::timestamptz, $9::integer, $10::bigint, "
+							  "$11::bigint, $12, $13, $14::jsonb, $15, $16::jsonb, $17) x) s",
+							  17, NULL, A.v, NULL, NULL, 1, code, bad);
 				tally(r, code);
 				invariant(!r || A.isnull[5] || A.isnull[16],
 						  "comm_result(...) took both call_manager_sid and channel_manager_sid", bad);
@@ -2778,8 +2778,8 @@ fuzz_function(int *bad)
 				b_free(&v);
 				args_final(&A, 1);
 				record_args(&A, 1, "comm_results");
-				r = qt("SELECT count(*), bool_and(comm_result_is_valid(r::text)), "
-					   "bool_and((r::text)::comm_result = r) FROM comm_results($1::jsonb) r", 1, A.v, code, bad);
+				r = run_query_text("SELECT count(*), bool_and(comm_result_is_valid(r::text)), "
+								   "bool_and((r::text)::comm_result = r) FROM comm_results($1::jsonb) r", 1, A.v, code, bad);
 				tally(r, code);
 				if (r)
 				{
@@ -2799,9 +2799,9 @@ fuzz_function(int *bad)
 			}
 			args_final(&A, 1);
 			record_args(&A, 1, "comm_result_is_valid/errors");
-			r = qt("SELECT comm_result_is_valid($1), (SELECT count(*) FROM comm_result_errors($1)), "
-				   "(SELECT count(*) FILTER (WHERE message IS NULL) FROM comm_result_errors($1))",
-				   1, A.v, code, bad);
+			r = run_query_text("SELECT comm_result_is_valid($1), (SELECT count(*) FROM comm_result_errors($1)), "
+							   "(SELECT count(*) FILTER (WHERE message IS NULL) FROM comm_result_errors($1))",
+							   1, A.v, code, bad);
 			tally(r, code);
 			if (r)
 			{
@@ -2819,34 +2819,34 @@ fuzz_function(int *bad)
 			arg_int(&A.a[2], &A.isnull[2], 1);
 			args_final(&A, 3);
 			record_args(&A, 3, "accessors");
-			r = qt("SELECT batch_id(r) = f.batch_id, reference_id(r) = f.reference_id, target(r) = f.target, "
-				   "request_variables(r) = f.request_variables, "
-				   "request_status(r) IS NOT DISTINCT FROM f.request_status, "
-				   "call_manager_sid(r) IS NOT DISTINCT FROM f.call_manager_sid, "
-				   "created_at(r) IS NOT DISTINCT FROM f.created_at, sent_at(r) IS NOT DISTINCT FROM f.sent_at, "
-				   "attempt_count(r) = f.attempt_count, session_id(r) IS NOT DISTINCT FROM f.session_id, "
-				   "conversation_id(r) IS NOT DISTINCT FROM f.conversation_id, target_kind(r) = f.target_kind, "
-				   "request_variable(r, $2) IS NOT DISTINCT FROM request_variables(r) ->> $2, "
-				   "(r::jsonb)::comm_result = r, r::json::text = r::text, "
-				   "comm_result_hash_extended(r, coalesce($3::bigint, 0)) IS NOT NULL, "
-				   "comm_result_hash_extended(r, 0) = comm_result_hash(r)::bigint "
-				   "OR comm_result_hash_extended(r, 0) IS NOT NULL, "
-				   /* today's accessors, and comm_result_all_fields */
-				   "channel_manager_status(r) IS NOT DISTINCT FROM a.channel_manager_status, "
-				   "insights_status(r) IS NOT DISTINCT FROM a.insights_status, "
-				   "insights(r) IS NOT DISTINCT FROM a.insights, line_type(r) IS NOT DISTINCT FROM a.line_type, "
-				   "enrichment(r) IS NOT DISTINCT FROM a.enrichment, "
-				   "channel_manager_sid(r) IS NOT DISTINCT FROM call_manager_sid(r), "
-				   "row(f.*)::text = row(a.batch_id, a.reference_id, a.target, a.request_variables, "
-				   " a.request_status, a.call_manager_sid, a.created_at, a.sent_at, a.attempt_count, "
-				   " a.session_id, a.conversation_id, a.target_kind)::text, "
-				   "(a.sid_name IS NULL) = NOT (r::jsonb ?| array['call_manager_sid', 'channel_manager_sid']), "
-				   "a.sid_name IS NULL OR r::jsonb ? a.sid_name, "
-				   "NOT EXISTS (SELECT FROM jsonb_each(coalesce(insights(r), '{}')) e "
-				   " WHERE jsonb_typeof(e.value) NOT IN ('string', 'number')), "
-				   "coalesce(jsonb_typeof(enrichment(r)), 'object') = 'object' "
-				   "FROM (SELECT $1::comm_result r) s, comm_result_fields(r) f, comm_result_all_fields(r) a",
-				   3, A.v, code, bad);
+			r = run_query_text("SELECT batch_id(r) = f.batch_id, reference_id(r) = f.reference_id, target(r) = f.target, "
+							   "request_variables(r) = f.request_variables, "
+							   "request_status(r) IS NOT DISTINCT FROM f.request_status, "
+							   "call_manager_sid(r) IS NOT DISTINCT FROM f.call_manager_sid, "
+							   "created_at(r) IS NOT DISTINCT FROM f.created_at, sent_at(r) IS NOT DISTINCT FROM f.sent_at, "
+							   "attempt_count(r) = f.attempt_count, session_id(r) IS NOT DISTINCT FROM f.session_id, "
+							   "conversation_id(r) IS NOT DISTINCT FROM f.conversation_id, target_kind(r) = f.target_kind, "
+							   "request_variable(r, $2) IS NOT DISTINCT FROM request_variables(r) ->> $2, "
+							   "(r::jsonb)::comm_result = r, r::json::text = r::text, "
+							   "comm_result_hash_extended(r, coalesce($3::bigint, 0)) IS NOT NULL, "
+							   "comm_result_hash_extended(r, 0) = comm_result_hash(r)::bigint "
+							   "OR comm_result_hash_extended(r, 0) IS NOT NULL, "
+							   /* today's accessors, and comm_result_all_fields */
+							   "channel_manager_status(r) IS NOT DISTINCT FROM a.channel_manager_status, "
+							   "insights_status(r) IS NOT DISTINCT FROM a.insights_status, "
+							   "insights(r) IS NOT DISTINCT FROM a.insights, line_type(r) IS NOT DISTINCT FROM a.line_type, "
+							   "enrichment(r) IS NOT DISTINCT FROM a.enrichment, "
+							   "channel_manager_sid(r) IS NOT DISTINCT FROM call_manager_sid(r), "
+							   "row(f.*)::text = row(a.batch_id, a.reference_id, a.target, a.request_variables, "
+							   " a.request_status, a.call_manager_sid, a.created_at, a.sent_at, a.attempt_count, "
+							   " a.session_id, a.conversation_id, a.target_kind)::text, "
+							   "(a.sid_name IS NULL) = NOT (r::jsonb ?| array['call_manager_sid', 'channel_manager_sid']), "
+							   "a.sid_name IS NULL OR r::jsonb ? a.sid_name, "
+							   "NOT EXISTS (SELECT FROM jsonb_each(coalesce(insights(r), '{}')) e "
+							   " WHERE jsonb_typeof(e.value) NOT IN ('string', 'number')), "
+							   "coalesce(jsonb_typeof(enrichment(r)), 'object') = 'object' "
+							   "FROM (SELECT $1::comm_result r) s, comm_result_fields(r) f, comm_result_all_fields(r) a",
+							   3, A.v, code, bad);
 			tally(r, code);
 			if (r)
 				for (int i = 0; i < 27; i++)
@@ -2864,17 +2864,17 @@ fuzz_function(int *bad)
 			arg_status(&A.a[1], &A.isnull[1]);
 			args_final(&A, 2);
 			record_args(&A, 2, "comm_status");
-			r = qt("SELECT comm_status_next($1::comm_status), comm_status_is_terminal($1::comm_status), "
-				   "comm_status_can_transition($1::comm_status, $2::comm_status), "
-				   "$2::comm_status IS NULL OR comm_status_can_transition($1::comm_status, $2::comm_status) IS NOT DISTINCT FROM "
-				   "($2::comm_status = ANY (comm_status_next(coalesce($1::comm_status, 'PENDING'))) "
-				   " OR coalesce($1::comm_status, 'PENDING') = $2::comm_status), "
-				   "(SELECT count(*) FROM comm_status_transitions()), "
-				   "comm_status_is_terminal($1::comm_status) IS NOT DISTINCT FROM "
-				   "(cardinality(comm_status_next($1::comm_status)) = 0), "
-				   "comm_status_cmp($1::comm_status, $2::comm_status), "
-				   "comm_status_hash($1::comm_status) IS NOT DISTINCT FROM comm_status_hash($1::text::comm_status)",
-				   2, A.v, code, bad);
+			r = run_query_text("SELECT comm_status_next($1::comm_status), comm_status_is_terminal($1::comm_status), "
+							   "comm_status_can_transition($1::comm_status, $2::comm_status), "
+							   "$2::comm_status IS NULL OR comm_status_can_transition($1::comm_status, $2::comm_status) IS NOT DISTINCT FROM "
+							   "($2::comm_status = ANY (comm_status_next(coalesce($1::comm_status, 'PENDING'))) "
+							   " OR coalesce($1::comm_status, 'PENDING') = $2::comm_status), "
+							   "(SELECT count(*) FROM comm_status_transitions()), "
+							   "comm_status_is_terminal($1::comm_status) IS NOT DISTINCT FROM "
+							   "(cardinality(comm_status_next($1::comm_status)) = 0), "
+							   "comm_status_cmp($1::comm_status, $2::comm_status), "
+							   "comm_status_hash($1::comm_status) IS NOT DISTINCT FROM comm_status_hash($1::text::comm_status)",
+							   2, A.v, code, bad);
 			tally(r, code);
 			if (r)
 			{
@@ -2893,7 +2893,7 @@ fuzz_function(int *bad)
 
 				b_reset(&A.a[0]);
 				if (one_in(2))
-					b_puts(&A.a[0], PICK(statuses));
+					b_puts(&A.a[0], PICK(request_statuses));
 				else
 					gen_str_body(&A.a[0], 12);
 				if (one_in(3))
@@ -2903,7 +2903,7 @@ fuzz_function(int *bad)
 				args_final(&A, 1);
 				lens[0] = (int) A.a[0].len;
 				record_args(&A, 1, "comm_status binary");
-				r = q("SELECT $1::text, $1::text::comm_status = $1", 1, types, A.v, lens, fmts, 0, code, bad);
+				r = run_query("SELECT $1::text, $1::text::comm_status = $1", 1, types, A.v, lens, fmts, 0, code, bad);
 				tally(r, code);
 				if (r)
 					invariant(strcmp(PQgetvalue(r, 0, 1), "t") == 0, "comm_status binary/text disagree", bad);
@@ -2915,12 +2915,12 @@ fuzz_function(int *bad)
 			arg_value(&A.a[2], NULL, NULL);
 			args_final(&A, 3);
 			record_args(&A, 3, "comm_batch_state_add/combine");
-			r = qt("SELECT comm_batch_state_add($1::comm_batch_state, $3::comm_result)::text, "
-				   "comm_batch_state_combine($1::comm_batch_state, $2::comm_batch_state)::text = "
-				   "comm_batch_state_combine($2::comm_batch_state, $1::comm_batch_state)::text, "
-				   "comm_batch_state_summary(comm_batch_state_combine($1::comm_batch_state, $2::comm_batch_state)), "
-				   "comm_batch_state_status_counts(comm_batch_state_add($2::comm_batch_state, $3::comm_result))",
-				   3, A.v, code, bad);
+			r = run_query_text("SELECT comm_batch_state_add($1::comm_batch_state, $3::comm_result)::text, "
+							   "comm_batch_state_combine($1::comm_batch_state, $2::comm_batch_state)::text = "
+							   "comm_batch_state_combine($2::comm_batch_state, $1::comm_batch_state)::text, "
+							   "comm_batch_state_summary(comm_batch_state_combine($1::comm_batch_state, $2::comm_batch_state)), "
+							   "comm_batch_state_status_counts(comm_batch_state_add($2::comm_batch_state, $3::comm_result))",
+							   3, A.v, code, bad);
 			tally(r, code);
 			if (r)
 				invariant(strcmp(PQgetvalue(r, 0, 1), "t") == 0, "comm_batch_state_combine is not commutative", bad);
@@ -2932,16 +2932,16 @@ fuzz_function(int *bad)
 				arg_array(&A.a[0], (int) rn(7), same ? bb.p : NULL, same ? rb.p : NULL);
 				args_final(&A, 1);
 				record_args(&A, 1, "aggregates");
-				r = qt("SELECT comm_batch_summary(r), comm_status_counts(r), comm_result_latest(r)::text, "
-					   "(comm_batch_summary(r)).total = count(r), "
-					   /* today's counts agree with GROUP BY over the accessors */
-					   "comm_channel_status_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
-					   " (SELECT channel_manager_status(x) k, count(*) c FROM unnest($1::comm_result[]) x "
-					   "  WHERE channel_manager_status(x) IS NOT NULL GROUP BY 1) g), "
-					   "comm_line_type_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
-					   " (SELECT line_type(x) k, count(*) c FROM unnest($1::comm_result[]) x "
-					   "  WHERE line_type(x) IS NOT NULL GROUP BY 1) g) "
-					   "FROM unnest($1::comm_result[]) r", 1, A.v, code, bad);
+				r = run_query_text("SELECT comm_batch_summary(r), comm_status_counts(r), comm_result_latest(r)::text, "
+								   "(comm_batch_summary(r)).total = count(r), "
+								   /* today's counts agree with GROUP BY over the accessors */
+								   "comm_channel_status_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
+								   " (SELECT channel_manager_status(x) k, count(*) c FROM unnest($1::comm_result[]) x "
+								   "  WHERE channel_manager_status(x) IS NOT NULL GROUP BY 1) g), "
+								   "comm_line_type_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
+								   " (SELECT line_type(x) k, count(*) c FROM unnest($1::comm_result[]) x "
+								   "  WHERE line_type(x) IS NOT NULL GROUP BY 1) g) "
+								   "FROM unnest($1::comm_result[]) r", 1, A.v, code, bad);
 				tally(r, code);
 				if (r)
 				{
@@ -2966,12 +2966,12 @@ fuzz_function(int *bad)
 					arg_value(&A.a[1], same ? bb.p : NULL, same ? rb.p : NULL);
 				args_final(&A, 2);
 				record_args(&A, 2, "comparison");
-				r = qt("SELECT comm_result_cmp(a, b) = -comm_result_cmp(b, a), "
-					   "(a = b) = (comm_result_cmp(a, b) = 0), (a < b) = (comm_result_cmp(a, b) < 0), "
-					   "(a <> b) = NOT (a = b), (a <= b) = NOT (a > b), (a >= b) = NOT (a < b), "
-					   "(a = b) <= (comm_result_hash(a) = comm_result_hash(b)), "
-					   "(a = b) = (a::text = b::text) "
-					   "FROM (SELECT $1::comm_result a, $2::comm_result b) s", 2, A.v, code, bad);
+				r = run_query_text("SELECT comm_result_cmp(a, b) = -comm_result_cmp(b, a), "
+								   "(a = b) = (comm_result_cmp(a, b) = 0), (a < b) = (comm_result_cmp(a, b) < 0), "
+								   "(a <> b) = NOT (a = b), (a <= b) = NOT (a > b), (a >= b) = NOT (a < b), "
+								   "(a = b) <= (comm_result_hash(a) = comm_result_hash(b)), "
+								   "(a = b) = (a::text = b::text) "
+								   "FROM (SELECT $1::comm_result a, $2::comm_result b) s", 2, A.v, code, bad);
 				tally(r, code);
 				if (r)
 					for (int i = 0; i < 8; i++)
@@ -2989,8 +2989,8 @@ fuzz_function(int *bad)
 			gen_text_input(&A.a[0], &gi);
 			args_final(&A, 1);
 			record_args(&A, 1, "jsonb cast");
-			r = q("SELECT x::text, comm_result_send(x) FROM (SELECT ($1::jsonb)::comm_result AS x) s",
-				  1, NULL, A.v, NULL, NULL, 1, code, bad);
+			r = run_query("SELECT x::text, comm_result_send(x) FROM (SELECT ($1::jsonb)::comm_result AS x) s",
+						  1, NULL, A.v, NULL, NULL, 1, code, bad);
 			tally(r, code);
 			check_record_rules(&gi, code, bad);
 			if (r)
@@ -3005,11 +3005,11 @@ fuzz_function(int *bad)
 				A.isnull[1] = one_in(20);
 				args_final(&A, 2);
 				record_args(&A, 2, "comm_result_guard");
-				r = qt("WITH d AS (DELETE FROM fz_guard) INSERT INTO fz_guard VALUES ($1::comm_result)", 1, A.v, code, bad);
+				r = run_query_text("WITH d AS (DELETE FROM fz_guard) INSERT INTO fz_guard VALUES ($1::comm_result)", 1, A.v, code, bad);
 				if (r)
 				{
 					PQclear(r);
-					r = qt("UPDATE fz_guard SET r = $1::comm_result", 1, A.v + 1, code, bad);
+					r = run_query_text("UPDATE fz_guard SET r = $1::comm_result", 1, A.v + 1, code, bad);
 				}
 				tally(r, code);
 			}
@@ -3019,8 +3019,8 @@ fuzz_function(int *bad)
 			arg_text(&A.a[1], &A.isnull[1]);
 			args_final(&A, 2);
 			record_args(&A, 2, "request_variable");
-			r = qt("SELECT request_variable(r, $2) IS NOT DISTINCT FROM request_variables(r) ->> $2, "
-				   "request_variable(r, $2) FROM (SELECT $1::comm_result r) s", 2, A.v, code, bad);
+			r = run_query_text("SELECT request_variable(r, $2) IS NOT DISTINCT FROM request_variables(r) ->> $2, "
+							   "request_variable(r, $2) FROM (SELECT $1::comm_result r) s", 2, A.v, code, bad);
 			tally(r, code);
 			if (r)
 				invariant(strcmp(PQgetvalue(r, 0, 0), "t") == 0, "request_variable differs from ->>", bad);
@@ -3032,7 +3032,7 @@ fuzz_function(int *bad)
 				mutate_bytes(&A.a[0], 1 + (int) rn(5));
 			args_final(&A, 1);
 			record_args(&A, 1, "comm_batch_state_in");
-			r = qt("SELECT $1::comm_batch_state::text", 1, A.v, code, bad);
+			r = run_query_text("SELECT $1::comm_batch_state::text", 1, A.v, code, bad);
 			tally(r, code);
 			break;
 	}
@@ -3166,8 +3166,8 @@ fuzz_url_batch(int *bad)
 		b_puts(&cur_input, argnull ? "\nNULL\n" : "\n");
 		if (!argnull)
 			b_puts(&cur_input, arg.p);
-		r = q("SELECT x::text, comm_result_send(x) FROM (SELECT comm_result_from_jsonb($1::jsonb, $2) AS x) s",
-			  2, NULL, vals, NULL, NULL, 1, code, bad);
+		r = run_query("SELECT x::text, comm_result_send(x) FROM (SELECT comm_result_from_jsonb($1::jsonb, $2) AS x) s",
+					  2, NULL, vals, NULL, NULL, 1, code, bad);
 		tally(r, code);
 		if (!argnull)			/* STRICT: a NULL batch id gives NULL */
 			check_record_rules(&gi, code, bad);
@@ -3181,8 +3181,8 @@ fuzz_url_batch(int *bad)
 			invariant(!(gi.exact && own == OWN_OTHER),
 					  "comm_result_from_jsonb took a record whose batch_id differs from the argument", bad);
 			check_result_pair(r, 0, NULL, bad);
-			r2 = qt("SELECT batch_id(x) = $2::text, x = ($1::jsonb || jsonb_build_object('batch_id', $2::text))::comm_result "
-					"FROM (SELECT comm_result_from_jsonb($1::jsonb, $2::text) AS x) s", 2, vals, code, bad);
+			r2 = run_query_text("SELECT batch_id(x) = $2::text, x = ($1::jsonb || jsonb_build_object('batch_id', $2::text))::comm_result "
+								"FROM (SELECT comm_result_from_jsonb($1::jsonb, $2::text) AS x) s", 2, vals, code, bad);
 			if (!r2)
 				invariant(0, "re-reading a record comm_result_from_jsonb took failed", bad);
 			else
@@ -3197,8 +3197,8 @@ fuzz_url_batch(int *bad)
 		else if (!r && own == OWN_NONE && gi.exact && !argnull)
 		{
 			/* refused for a reason of the record: the cast refuses it too */
-			PGresult   *r2 = qt("SELECT ($1::jsonb || jsonb_build_object('batch_id', $2::text))::comm_result::text",
-								2, vals, code, bad);
+			PGresult   *r2 = run_query_text("SELECT ($1::jsonb || jsonb_build_object('batch_id', $2::text))::comm_result::text",
+											2, vals, code, bad);
 
 			invariant(r2 == NULL, "comm_result_from_jsonb refuses a record the jsonb cast takes with the batch_id put in", bad);
 			if (r2)
@@ -3236,8 +3236,8 @@ fuzz_url_batch(int *bad)
 		b_puts(&cur_input, argnull ? "\nNULL\n" : "\n");
 		if (!argnull)
 			b_puts(&cur_input, arg.p);
-		r = qt("SELECT count(*), bool_and(batch_id(r) = $2), bool_and((r::text)::comm_result = r), "
-			   "bool_and(comm_result_is_valid(r::text)) FROM comm_results($1::jsonb, $2) r", 2, vals, code, bad);
+		r = run_query_text("SELECT count(*), bool_and(batch_id(r) = $2), bool_and((r::text)::comm_result = r), "
+						   "bool_and(comm_result_is_valid(r::text)) FROM comm_results($1::jsonb, $2) r", 2, vals, code, bad);
 		tally(r, code);
 		memset(&gi, 0, sizeof gi);
 		check_record_rules(&gi, code, bad);
@@ -3264,10 +3264,10 @@ fuzz_url_batch(int *bad)
 				 * jsonb had normalised away (a repeated key, 1e2 for 100).
 				 */
 				char		tcode[6];
-				PGresult   *t = qt("SELECT (SELECT array_agg(r::text ORDER BY o) FROM comm_results($1::text, $2) "
-								   " WITH ORDINALITY t(r, o)) IS NOT DISTINCT FROM "
-								   "(SELECT array_agg(r::text ORDER BY o) FROM comm_results($1::jsonb, $2) "
-								   " WITH ORDINALITY t(r, o))", 2, vals, tcode, bad);
+				PGresult   *t = run_query_text("SELECT (SELECT array_agg(r::text ORDER BY o) FROM comm_results($1::text, $2) "
+											   " WITH ORDINALITY t(r, o)) IS NOT DISTINCT FROM "
+											   "(SELECT array_agg(r::text ORDER BY o) FROM comm_results($1::jsonb, $2) "
+											   " WITH ORDINALITY t(r, o))", 2, vals, tcode, bad);
 
 				invariant(t ? strcmp(PQgetvalue(t, 0, 0), "t") == 0 :
 						  strcmp(tcode, "22P02") == 0 || strcmp(tcode, "22003") == 0,
@@ -3278,10 +3278,10 @@ fuzz_url_batch(int *bad)
 			if (!argnull && one_in(2))
 			{
 				/* the same values as comm_result_from_jsonb on each element */
-				r = qt("SELECT (SELECT array_agg(r::text ORDER BY o) FROM comm_results($1::jsonb, $2) "
-					   " WITH ORDINALITY t(r, o)) IS NOT DISTINCT FROM "
-					   "(SELECT array_agg(comm_result_from_jsonb(e, $2)::text ORDER BY o) "
-					   " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY t(e, o))", 2, vals, code, bad);
+				r = run_query_text("SELECT (SELECT array_agg(r::text ORDER BY o) FROM comm_results($1::jsonb, $2) "
+								   " WITH ORDINALITY t(r, o)) IS NOT DISTINCT FROM "
+								   "(SELECT array_agg(comm_result_from_jsonb(e, $2)::text ORDER BY o) "
+								   " FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY t(e, o))", 2, vals, code, bad);
 				invariant(r && strcmp(PQgetvalue(r, 0, 0), "t") == 0,
 						  "comm_results(response, batch_id) differs from comm_result_from_jsonb of each element", bad);
 			}
@@ -3339,7 +3339,7 @@ gen_counts_text(Buf *b, int wild)
 		gen_deep(b);
 		return;
 	}
-	ws(b);
+	gen_ws(b);
 	b_putc(b, '{');
 	for (int i = 0; i < n; i++)
 	{
@@ -3347,7 +3347,7 @@ gen_counts_text(Buf *b, int wild)
 
 		if (i)
 			b_putc(b, ',');
-		ws(b);
+		gen_ws(b);
 		start = b->len;
 		b_putc(b, '"');
 		if (wild && i && one_in(10))
@@ -3363,14 +3363,14 @@ gen_counts_text(Buf *b, int wild)
 		prev = start;
 		prevlen = b->len - start - 1;
 		b_puts(b, "\":");
-		ws(b);
+		gen_ws(b);
 		if (wild && one_in(6))
 			b_puts(b, PICK(count_edge));
 		else
 			b_printf(b, "%u", 1 + (unsigned) rn(one_in(10) ? 1000000000 : 1000));
 	}
 	b_putc(b, '}');
-	ws(b);
+	gen_ws(b);
 	if (wild && one_in(3))
 		mutate_bytes(b, 1 + (int) rn(3));
 }
@@ -3570,9 +3570,9 @@ check_counts(const char *out, const char *wire, int wirelen, int *bad)
 		invariant(0, d, bad);
 		goto done;
 	}
-	r = q("SELECT $1::comm_counts::text = $1, $2::text = $1, comm_counts_send($2) = $3, "
-		  "comm_counts_combine($2, '{}')::text = $1, comm_counts_combine('{}', $2)::text = $1, "
-		  "($2::jsonb)::text::comm_counts::text = $1", 3, types, vals, lens, fmts, 0, code, bad);
+	r = run_query("SELECT $1::comm_counts::text = $1, $2::text = $1, comm_counts_send($2) = $3, "
+				  "comm_counts_combine($2, '{}')::text = $1, comm_counts_combine('{}', $2)::text = $1, "
+				  "($2::jsonb)::text::comm_counts::text = $1", 3, types, vals, lens, fmts, 0, code, bad);
 	if (!r)
 	{
 		if (!(strcmp(code, "22P05") == 0 && strcmp(cur_encoding, "UTF8") != 0))
@@ -3590,7 +3590,7 @@ check_counts(const char *out, const char *wire, int wirelen, int *bad)
 	PQclear(r);
 	if (strcmp(cur_encoding, "UTF8") != 0)
 		goto done;
-	r = q("SELECT comm_counts_combine($1::comm_counts, $1::comm_counts)::text", 1, types, vals, NULL, NULL, 0, code, bad);
+	r = run_query("SELECT comm_counts_combine($1::comm_counts, $1::comm_counts)::text", 1, types, vals, NULL, NULL, 0, code, bad);
 	if (overflow)
 		invariant(r == NULL && strcmp(code, "22003") == 0,
 				  "comm_counts_combine of counts past 2^62 with themselves did not raise 22003", bad);
@@ -3621,8 +3621,8 @@ fuzz_counts(int *bad)
 
 		gen_counts_text(&cur_input, !one_in(3));
 		vals[0] = cur_input.p;
-		r = q("SELECT x::text, comm_counts_send(x) FROM (SELECT $1::comm_counts AS x) s",
-			  1, NULL, vals, NULL, NULL, 1, code, bad);
+		r = run_query("SELECT x::text, comm_counts_send(x) FROM (SELECT $1::comm_counts AS x) s",
+					  1, NULL, vals, NULL, NULL, 1, code, bad);
 	}
 	else if (mode <= 3)
 	{
@@ -3634,7 +3634,7 @@ fuzz_counts(int *bad)
 		gen_counts_wire(&cur_input, !one_in(3));
 		vals[0] = cur_input.p;
 		lens[0] = (int) cur_input.len;
-		r = q("SELECT $1::text, comm_counts_send($1)", 1, types, vals, lens, fmts, 1, code, bad);
+		r = run_query("SELECT $1::text, comm_counts_send($1)", 1, types, vals, lens, fmts, 1, code, bad);
 	}
 	else
 	{
@@ -3647,14 +3647,14 @@ fuzz_counts(int *bad)
 		gen_counts_text(&A.a[2], one_in(4));
 		args_final(&A, 3);
 		record_args(&A, 3, "comm_counts_add/combine");
-		r = qt("SELECT comm_counts_add_channel_status(s, r)::text = comm_counts_combine(s, "
-			   " CASE WHEN channel_manager_status(r) IS NULL THEN '{}'::comm_counts "
-			   " ELSE jsonb_build_object(channel_manager_status(r), 1)::text::comm_counts END)::text, "
-			   "comm_counts_add_line_type(s, r)::text = comm_counts_combine(s, "
-			   " CASE WHEN line_type(r) IS NULL THEN '{}'::comm_counts "
-			   " ELSE jsonb_build_object(line_type(r), 1)::text::comm_counts END)::text, "
-			   "comm_counts_combine(s, t)::text = comm_counts_combine(t, s)::text "
-			   "FROM (SELECT $1::comm_counts s, $2::comm_result r, $3::comm_counts t) x", 3, A.v, code, bad);
+		r = run_query_text("SELECT comm_counts_add_channel_status(s, r)::text = comm_counts_combine(s, "
+						   " CASE WHEN channel_manager_status(r) IS NULL THEN '{}'::comm_counts "
+						   " ELSE jsonb_build_object(channel_manager_status(r), 1)::text::comm_counts END)::text, "
+						   "comm_counts_add_line_type(s, r)::text = comm_counts_combine(s, "
+						   " CASE WHEN line_type(r) IS NULL THEN '{}'::comm_counts "
+						   " ELSE jsonb_build_object(line_type(r), 1)::text::comm_counts END)::text, "
+						   "comm_counts_combine(s, t)::text = comm_counts_combine(t, s)::text "
+						   "FROM (SELECT $1::comm_counts s, $2::comm_result r, $3::comm_counts t) x", 3, A.v, code, bad);
 		tally(r, code);
 		if (r)
 			for (int i = 0; i < 3; i++)
@@ -3742,7 +3742,7 @@ sweep_one(const Buf *p, Oid type, int is_counts, int *bad)
 			b_copy(&cur_input, &t);
 			vals[0] = t.p;
 			lens[0] = (int) t.len;
-			r = q(sql, 1, types, vals, lens, fmts, 1, code, bad);
+			r = run_query(sql, 1, types, vals, lens, fmts, 1, code, bad);
 			cat_count[5]++;
 			n_inputs++;
 			tally(r, code);
@@ -3917,7 +3917,7 @@ setup(int *bad)
 
 		b_reset(&cur_input);
 		b_puts(&cur_input, steps[i].sql);
-		r = qt(steps[i].sql, 0, NULL, code, bad);
+		r = run_query_text(steps[i].sql, 0, NULL, code, bad);
 		cat_count[5]++;
 		n_inputs++;
 		tally(r, code);
@@ -3992,7 +3992,7 @@ main(int argc, char **argv)
 		int			c;
 
 		cur_n = i;
-		rs = splitmix(seed ^ splitmix((uint64_t) i)) | 1;
+		rng_state = splitmix(seed ^ splitmix((uint64_t) i)) | 1;
 		c = (int) rn(100);
 		if (c < 60)
 		{
