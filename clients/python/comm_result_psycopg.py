@@ -54,9 +54,14 @@ FIELDS = ("batch_id", "reference_id", "target", "request_variables",
 SID_KEYS = ("call_manager_sid", "channel_manager_sid")
 _KEYS = FIELDS + SID_KEYS[1:]
 _REQUIRED = FIELDS[:4]
-# The code of a status is its index (README: "0 to 8 in the listing order").
+# The code of a status is its index: what the status byte of the binary
+# format carries (src/comm_status.h).  Codes are permanent: a new status is
+# appended, never inserted.  0 to 8 since 1.0; CALL_COMPLETED, SENT and
+# UNSUBSCRIBED, which the API sent for a while, since 1.3.  The sort order of
+# comm_status is the API's listing order, the server's business.
 STATUSES = ("PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "COMPLETED",
-            "FAILED", "CANCELED", "INVALID", "SKIPPED")
+            "FAILED", "CANCELED", "INVALID", "SKIPPED",
+            "CALL_COMPLETED", "SENT", "UNSUBSCRIBED")
 _STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
 
 # Binary format (README "Binary format", src/cr_binary.c): version 1 for a

@@ -383,7 +383,54 @@ class TestCommStatus(Base):
     def test_order_and_functions(self) -> None:
         self.assertTrue(self.conn.execute("SELECT %s < %s", [CommStatus("PENDING"), CommStatus("COMPLETED")]).fetchone()[0])
         self.assertEqual(self.conn.execute("SELECT comm_status_next(%b)", [CommStatus("INITIATED")]).fetchone()[0],
-                         ["CONNECTED", "COMPLETED", "FAILED", "CANCELED"])
+                         ["CONNECTED", "SENT", "CALL_COMPLETED", "COMPLETED", "FAILED", "CANCELED"])
+        # 1.3's statuses sort where the API listed them, not by code.
+        self.assertEqual(self.conn.execute(
+            "SELECT array_agg(s ORDER BY s) FROM unnest(%s::comm_status[]) s",
+            [[CommStatus(s) for s in crp.STATUSES]]).fetchone()[0],
+            ["PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "SENT", "CALL_COMPLETED", "COMPLETED",
+             "FAILED", "CANCELED", "INVALID", "UNSUBSCRIBED", "SKIPPED"])
+
+    def test_status_codes_are_the_servers(self) -> None:
+        # The codes of 1.0 never change; 1.3 appends three.
+        self.assertEqual(crp.STATUSES, ("PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "COMPLETED",
+                                        "FAILED", "CANCELED", "INVALID", "SKIPPED",
+                                        "CALL_COMPLETED", "SENT", "UNSUBSCRIBED"))
+        server = [s for (s,) in self.conn.execute("SELECT status::text FROM comm_statuses()")]
+        self.assertEqual(sorted(server), sorted(crp.STATUSES))
+        # The status byte comm_result_send writes is the index in STATUSES.
+        codes = dict(self.conn.execute(
+            "SELECT s::text, get_byte(comm_result_send(comm_result('b', 'r', '+15125550001', '{}', s)), 3) "
+            "FROM comm_statuses() c(s)").fetchall())
+        self.assertEqual(codes, {name: code for code, name in enumerate(crp.STATUSES)})
+
+    def test_new_statuses_round_trip(self) -> None:
+        # CALL_COMPLETED (9), SENT (10) and UNSUBSCRIBED (11), in April values
+        # (binary version 1) and today's (version 2), every pair of formats.
+        for code, name in ((9, "CALL_COMPLETED"), (10, "SENT"), (11, "UNSUBSCRIBED")):
+            for rec, version in ((dict(RECORDS[0], request_status=name), 1),
+                                 (dict(TODAY_RECORDS[0], request_status=name), 2)):
+                line = crp.dump_text(rec)
+                canon_text, wire = self.conn.execute(
+                    "SELECT x::text, comm_result_send(x) FROM (SELECT %s::text::comm_result x) s", [line]).fetchone()
+                self.assertEqual((wire[0], wire[3]), (version, code))
+                self.assertEqual(crp.dump_binary(crp.load_binary(wire)), wire)
+                self.assertEqual(crp.load_binary(wire)["request_status"], name)
+                for fin in "tb":
+                    for out_binary in (False, True):
+                        with self.subTest(status=name, version=version, dump=fin, load_binary=out_binary):
+                            got, status, same = self.cursor(out_binary).execute(
+                                f"SELECT x, request_status(x), x = %s::text::comm_result FROM (SELECT %{fin} x) s",
+                                [line, CommResult(rec)]).fetchone()
+                            self.assertTrue(same)
+                            self.assertEqual((got["request_status"], status), (name, name))
+                            self.assertEqual(crp.dump_binary(got), wire)
+                            self.assertEqual(crp.dump_text(got), canon_text)
+        # The loader refuses a code past the table, as the server's receive does.
+        wire = crp.dump_binary(dict(RECORDS[1], request_status="UNSUBSCRIBED"))
+        with self.assertRaises(e.InvalidBinaryRepresentation) as cm:
+            crp.load_binary(wire[:3] + bytes([12]) + wire[4:])
+        self.assertIn("status code 12 is out of range", str(cm.exception))
 
     def test_plain_str_stays_text(self) -> None:
         # Only the wrapper is comm_status; a plain str keeps psycopg's default.
@@ -391,6 +438,68 @@ class TestCommStatus(Base):
         self.assertEqual(cur.adapters.get_dumper(CommStatus, PyFormat.AUTO).oid, self.types.comm_status.oid)
         self.assertNotEqual(cur.adapters.get_dumper(str, PyFormat.AUTO).oid, self.types.comm_status.oid)
         self.assertEqual(cur.execute("SELECT %s = 'FAILED'::comm_status", ["FAILED"]).fetchone()[0], True)
+
+
+class TestEmptyStrings(Base):
+    """1.3: an optional string may be empty or blank, and is kept as given:
+    "" is a value, distinct from null and from absent."""
+
+    FIELDS = ("call_manager_sid", "channel_manager_sid", "channel_manager_status", "insights_status", "line_type")
+    STRINGS = ("", " ", "\u00a0\u200b", "\t", " x ")
+
+    def check(self, rec: Dict[str, Any]) -> None:
+        """rec goes in and comes back as itself, in every pair of formats, and
+        the binary dumper writes exactly the server's bytes."""
+        expected = dict({"attempt_count": 0}, **rec)
+        canon_text, wire = self.conn.execute(
+            "SELECT x::text, comm_result_send(x) FROM (SELECT %t x) s", [CommResult(rec)]).fetchone()
+        self.assertEqual(crp.dump_binary(crp.load_binary(wire)), wire)
+        self.assertEqual(crp.load_binary(wire), expected)
+        self.assertEqual(crp.load_text(canon_text), expected)
+        for fin in "tb":
+            for out_binary in (False, True):
+                with self.subTest(dump=fin, load_binary=out_binary):
+                    got, same = self.cursor(out_binary).execute(
+                        f"SELECT x, x = %s::text::comm_result FROM (SELECT %{fin} x) s",
+                        [canon_text, CommResult(rec)]).fetchone()
+                    self.assertTrue(same)
+                    self.assertEqual(got, expected)
+                    self.assertEqual(crp.dump_binary(got), wire)
+                    self.assertEqual(crp.dump_text(got), canon_text)
+
+    def test_optional_string_fields(self) -> None:
+        for field in self.FIELDS:
+            for text in self.STRINGS:
+                with self.subTest(field=field, value=text):
+                    rec = dict(RECORDS[1], **{field: text})
+                    self.check(rec)
+                    self.assertEqual(crp.dump_binary(rec), self.conn.execute(
+                        "SELECT comm_result_send(%t)", [CommResult(rec)]).fetchone()[0])
+                    got = self.conn.execute(f"SELECT {field}(%b), {field}(%b) IS NULL",
+                                            [CommResult(rec)] * 2).fetchone()
+                    self.assertEqual(got, (text, False))
+                    # Present and "" is neither null nor absent.
+                    null, absent = self.conn.execute(
+                        "SELECT %b = %b, %b = %b",
+                        [CommResult(rec), CommResult(RECORDS[1], **{field: None}),
+                         CommResult(rec), CommResult(RECORDS[1])]).fetchone()
+                    self.assertEqual((null, absent), (False, False))
+
+    def test_strings_inside_objects(self) -> None:
+        rec = dict(TODAY_RECORDS[2], request_variables={"first_name": "", "last_name": " "},
+                   insights={"rating": "", "summary": "  "}, enrichment={"carrier_name": "", "mcc": "\t"},
+                   line_type="", channel_manager_sid="", insights_status="")
+        self.check(rec)
+        self.assertEqual(self.conn.execute("SELECT request_variable(%b, 'first_name')",
+                                           [CommResult(rec)]).fetchone()[0], "")
+
+    def test_the_key_still_may_not_be_blank(self) -> None:
+        for change in ({"batch_id": ""}, {"reference_id": ""}, {"batch_id": "\u00a0"}):
+            for fin in "tb":
+                with self.subTest(change=change, dump=fin):
+                    ex = self.assertSqlstate(e.InvalidParameterValue, "22023", self.conn.execute,
+                                             f"SELECT %{fin}", [CommResult(RECORDS[1], **change)])
+                    self.assertIn("must not be blank", ex.diag.message_primary)
 
 
 class TestCopy(Base):
@@ -505,17 +614,15 @@ BAD_VALUES = [
     ("attempts as string", {"attempt_count": "1"}, "22P02", "22P02"),
     ("fractional attempts", {"attempt_count": 1.5}, "22P02", "22P02"),
     ("variables not an object", {"request_variables": ["a"]}, "22P02", "22P02"),
-    ("blank call_manager_sid", {"call_manager_sid": ""}, "22023", "22023"),
+    ("empty batch_id", {"batch_id": ""}, "22023", "22023"),
+    ("blank reference_id", {"reference_id": "\t "}, "22023", "22023"),
     ("NUL in a variable", {"request_variables": {"a": "x\u0000y"}}, "22P05", "22P05"),
     ("NUL in batch_id", {"batch_id": "a\u0000b"}, "22P05", "22P03"),
     ("naive datetime", {"created_at": datetime(2024, 1, 1)}, "22007", "22007"),
     # today's fields
     ("both sid spellings", {"channel_manager_sid": "CA1"}, "22P02", "22P02"),
     ("channel_manager_sid a number", {"call_manager_sid": ABSENT, "channel_manager_sid": 5}, "22P02", "22P02"),
-    ("blank channel_manager_sid", {"call_manager_sid": ABSENT, "channel_manager_sid": " "}, "22023", "22023"),
     ("channel_manager_status a number", {"channel_manager_status": 5}, "22P02", "22P02"),
-    ("blank channel_manager_status", {"channel_manager_status": ""}, "22023", "22023"),
-    ("blank insights_status", {"insights_status": "\t"}, "22023", "22023"),
     ("insights_status an object", {"insights_status": {}}, "22P02", "22P02"),
     ("insights not an object", {"insights": ["a"]}, "22P02", "22P02"),
     ("insights a string", {"insights": "{}"}, "22P02", "22P02"),
@@ -523,7 +630,6 @@ BAD_VALUES = [
     ("a null in insights", {"insights": {"score": None}}, "22P02", "22P02"),
     ("nested insights", {"insights": {"a": {"b": 1}}}, "22P02", "22P02"),
     ("an array in insights", {"insights": {"a": [1]}}, "22P02", "22P02"),
-    ("blank line_type", {"line_type": " \u00a0"}, "22023", "22023"),
     ("line_type a boolean", {"line_type": False}, "22P02", "22P02"),
     ("enrichment an array", {"enrichment": [{}]}, "22P02", "22P02"),
     ("enrichment a number", {"enrichment": 1}, "22P02", "22P02"),
@@ -621,7 +727,7 @@ class TestErrors(Base):
             ("trailing byte", good + b"\x00", "22P03", "follow the end"),
             ("truncated", good[:-1], "22P03", "runs past the end"),
             ("unknown flag", good[:1] + b"\x08" + good[2:], "22P03", "unknown bits"),
-            ("status code 9", good[:3] + b"\x09" + good[4:], "22023", "request_status"),
+            ("status code 12", good[:3] + b"\x0c" + good[4:], "22023", "Status code 12 is not between 0 and 11"),
             ("empty", b"", "22P03", "empty"),
         ]
         for label, data, state, text in cases:
