@@ -1,10 +1,14 @@
 // Types for pg-comm-result (node-postgres support for the comm_result extension).
 /// <reference types="node" />
 
-/** The nine statuses, in the extension's listing order. */
+/**
+ * The twelve statuses: the nine of 1.0 and CALL_COMPLETED, SENT and
+ * UNSUBSCRIBED (1.3), which the API sent for a while.
+ */
 export type CommStatus =
   | 'PENDING' | 'DUPLICATE' | 'INITIATED' | 'CONNECTED' | 'COMPLETED'
   | 'FAILED' | 'CANCELED' | 'INVALID' | 'SKIPPED'
+  | 'CALL_COMPLETED' | 'SENT' | 'UNSUBSCRIBED'
 
 /** Any JSON value, as request_variables holds them. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
@@ -184,5 +188,5 @@ export const FIELDS: readonly string[]
 /** The two keys of the sid: ['call_manager_sid', 'channel_manager_sid']. */
 export const SID_KEYS: readonly ['call_manager_sid', 'channel_manager_sid']
 
-/** The nine statuses, in code order. */
+/** The twelve statuses in code order (the status byte of the binary format): PENDING 0 ... SKIPPED 8, CALL_COMPLETED 9, SENT 10, UNSUBSCRIBED 11. */
 export const STATUSES: readonly CommStatus[]

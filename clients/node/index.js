@@ -354,8 +354,12 @@ function commResult (obj) {
 
 // The binary format (main README "Binary format"; src/cr_binary.c): version 1
 // for a value of April fields with the April sid key, version 2 otherwise.
-const STATUSES = ['PENDING', 'DUPLICATE', 'INITIATED', 'CONNECTED', 'COMPLETED',
-  'FAILED', 'CANCELED', 'INVALID', 'SKIPPED']
+// The statuses by code, the status byte (src/comm_status.h): codes are
+// permanent, a new status is appended. 0 to 8 since 1.0; CALL_COMPLETED, SENT
+// and UNSUBSCRIBED, which the API sent for a while, since 1.3. comm_status
+// sorts in the API's listing order, on the server.
+const STATUSES = Object.freeze(['PENDING', 'DUPLICATE', 'INITIATED', 'CONNECTED', 'COMPLETED',
+  'FAILED', 'CANCELED', 'INVALID', 'SKIPPED', 'CALL_COMPLETED', 'SENT', 'UNSUBSCRIBED'])
 const F = {
   STATUS: 0x0001,
   CREATED: 0x0004,
