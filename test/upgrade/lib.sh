@@ -152,6 +152,36 @@ $$;
 SQL
 )
 
+# pg_temp.today(i, variables), after april_sql: a value of today's shape
+# (1.2's fields), made from April's value of the same i: the sid under
+# today's name for odd i, and channel_manager_status, insights_status,
+# insights, line_type and enrichment each absent, null or present, on
+# periods 5, 7, 11, 13 and 17 so that their states meet in many
+# combinations.  Stored in version 2 unless every one of them is absent and
+# the sid keeps April's name.
+today_sql=$(
+	cat <<'SQL'
+CREATE FUNCTION pg_temp.today(i int, variables text) RETURNS comm_result LANGUAGE sql AS $$
+SELECT (CASE WHEN i % 2 = 1 AND a ? 'call_manager_sid'
+             THEN a - 'call_manager_sid' || jsonb_build_object('channel_manager_sid', a -> 'call_manager_sid')
+             ELSE a END
+  || CASE i % 5 WHEN 0 THEN '{}' WHEN 1 THEN '{"channel_manager_status":null}'
+       ELSE jsonb_build_object('channel_manager_status', (ARRAY['SENT', 'DELIVERED', 'NOT-DOCUMENTED-' || i % 3])[i % 5 - 1]) END
+  || CASE i % 7 WHEN 0 THEN '{}' WHEN 1 THEN '{"insights_status":null}'
+       ELSE jsonb_build_object('insights_status', (ARRAY['PENDING', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'OTHER'])[i % 7 - 1]) END
+  || CASE i % 11 WHEN 0 THEN '{}' WHEN 1 THEN '{"insights":null}' WHEN 2 THEN '{"insights":{}}'
+       ELSE jsonb_build_object('insights', jsonb_build_object('rating', 'Good', 'score', 4.5, 'n', i, 'why', 'é ' || i)) END
+  || CASE i % 13 WHEN 0 THEN '{}' WHEN 1 THEN '{"line_type":null}'
+       ELSE jsonb_build_object('line_type', (ARRAY['mobile', 'landline', 'voip'])[1 + i % 3]) END
+  || CASE i % 17 WHEN 0 THEN '{}' WHEN 1 THEN '{"enrichment":null}' WHEN 2 THEN '{"enrichment":{}}'
+       ELSE jsonb_build_object('enrichment', jsonb_build_object('carrier_name', 'Acme', 'mcc', '310', 'mnc', (i % 1000)::text,
+                                                                'ported', i % 2 = 0, 'extra', jsonb_build_array(i, null))) END
+  )::text::comm_result
+FROM (SELECT pg_temp.april(i, variables)::jsonb AS a) x
+$$;
+SQL
+)
+
 # ------------------------------------------------------------- snapshots
 
 # Everything that must never change, one property per function: prop_NAME
@@ -159,7 +189,9 @@ SQL
 # the update have larger ids).  Every database that is snapshotted has the
 # tables t (id, r), tb and tr (hash-partitioned by batch_id(r) and by r) and
 # the views v (comm_result_fields) and s (the whole comm_batch_summary per
-# batch).
+# batch); the 1.2 database also has va (comm_result_all_fields), sc
+# ((comm_batch_summary(r)).* per batch), ks (stored summaries) and kst
+# (stored comm_batch_state values).
 prop_text() { q "$1" "SELECT id, md5(r::text) FROM t WHERE id < 100000 ORDER BY id"; }
 prop_jsonb() { q "$1" "SELECT id, md5(r::jsonb::text) FROM t WHERE id < 100000 ORDER BY id"; }
 prop_send() { q "$1" "SELECT id, md5(comm_result_send(r)) FROM t WHERE id < 100000 ORDER BY id"; }
@@ -180,6 +212,7 @@ prop_partition() {
 	        SELECT tableoid::regclass, id FROM tr WHERE id < 100000 ORDER BY 1, 2"
 }
 prop_view() { q "$1" "SELECT id, md5(v::text) FROM v WHERE id < 100000 ORDER BY id"; }
+prop_view_all() { q "$1" "SELECT id, md5(va::text) FROM va WHERE id < 100000 ORDER BY id"; }
 # comm_batch_summary's attributes of 1.0 to 1.2; 1.3 adds three at the end,
 # so a view that returns the whole summary shows more fields after the
 # update: these are compared by name, the new ones on their own.
@@ -196,6 +229,9 @@ prop_summary_view() {
 # the whole summaries' text, a line per batch: after the update each line
 # ends in the three new counts (tested apart, summary_whole_after)
 prop_summary_whole() { q "$1" "SELECT batch, s FROM s WHERE batch NOT LIKE '2026%' ORDER BY batch"; }
+prop_summary_cols() { q "$1" "SELECT batch, md5(sc::text) FROM sc WHERE batch NOT LIKE '2026%' ORDER BY batch"; }
+prop_stored_summaries() { q "$1" "SELECT batch, $(summary_1_2 s) FROM ks ORDER BY batch"; }
+prop_stored_states() { q "$1" "SELECT batch, st, md5(comm_batch_state_send(st)) FROM kst ORDER BY batch"; }
 prop_heap_pages() {
 	q "$1" "SELECT c.relname, b, md5(get_raw_page(c.oid::regclass::text, 'main', b))
 	        FROM pg_class c, generate_series(0, pg_relation_size(c.oid) / current_setting('block_size')::int - 1) b

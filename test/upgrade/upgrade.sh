@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The upgrade path, in two parts, each in its own file:
+# The upgrade path, in three parts, each in its own file:
 #
 # 1. from_1_0.sh: from the first version, with today's library: a database
 #    that installed 1.0 and ran ALTER EXTENSION comm_result UPDATE equals a
@@ -9,13 +9,18 @@
 #    stored value, index, partition and view under the newest library,
 #    before and after the update; 1.1's library put back refuses today's
 #    values with XX001 and never crashes.
+# 3. from_1_2.sh: the same from the real 1.2 release (git commit 369ea52),
+#    with today-shape values, views of comm_batch_summary, stored summaries
+#    and states; after the update the new statuses of 1.3 load, count and
+#    pass the guard; 1.2's library put back refuses to read them (XX001),
+#    never crashes, but finds an index on request_status(r) out of order.
 #
-# The release's sources: `git archive COMMIT` of the checkout, else the
-# tarball test/upgrade/comm_result-1.1.tar ($CR_SOURCES_1_1, formerly
-# $CR_OLD_SOURCES), which test/matrix.sh copies into its roots, where there
-# is no git history; without it the part prints a "skipped: no 1.1
-# sources" line.  CR_UPGRADE_FROM picks parts (default "1.0 1.1").  Shared
-# helpers: lib.sh.
+# The releases' sources: `git archive COMMIT` of the checkout, else the
+# tarballs test/upgrade/comm_result-1.1.tar and comm_result-1.2.tar
+# ($CR_SOURCES_1_1, $CR_SOURCES_1_2), which test/matrix.sh copies into its
+# roots, where there is no git history; without them a part prints a
+# "skipped: no 1.x sources" line and the others run.  CR_UPGRADE_FROM picks
+# parts (default "1.0 1.1 1.2").  Shared helpers: lib.sh.
 #
 # Works on a private installation of its own (test/lib/cluster.sh): a copy
 # of the one test/run.sh made, or a new one with this build; the releases'
@@ -39,11 +44,11 @@ trap 'rc=$?; checks_aborted "$rc"; cr_cluster_stop; exit $rc' EXIT
 export PGOPTIONS='-c client_min_messages=warning'
 
 newest=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$CR_ROOT/comm_result.control")
-for part in ${CR_UPGRADE_FROM:-1.0 1.1}; do
+for part in ${CR_UPGRADE_FROM:-1.0 1.1 1.2}; do
 	case $part in
-	1.0 | 1.1) source "$here/from_${part/./_}.sh" ;;
+	1.0 | 1.1 | 1.2) source "$here/from_${part/./_}.sh" ;;
 	*)
-		bad "unknown part \"$part\" in CR_UPGRADE_FROM (choose from 1.0 1.1)"
+		bad "unknown part \"$part\" in CR_UPGRADE_FROM (choose from 1.0 1.1 1.2)"
 		;;
 	esac
 done
