@@ -194,7 +194,7 @@ push_field(JsonbParseState **ps, const CrView *v, CrField field)
 			push_string(ps, v->var[def->slot].data, v->var[def->slot].len);
 			return;
 		case CRK_STATUS:
-			push_string(ps, cr_status_names[v->status], strlen(cr_status_names[v->status]));
+			push_string(ps, cr_status_name(v->status), strlen(cr_status_name(v->status)));
 			return;
 		case CRK_TIMESTAMP:
 			initStringInfo(&buf);
