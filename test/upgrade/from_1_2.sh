@@ -254,8 +254,10 @@ check_eq "1.2 hashes and compares values with the new statuses by their bytes al
 # find every row of the statuses it knows.  (When 1.3 sorted in the API's
 # listing order, this found the index out of 1.2's order and look-ups
 # missing rows.)
+# (without heapallindexed, which would compute request_status(r) of the
+# values 1.2 cannot read: XX001, as above)
 check_eq "amcheck under 1.2 passes on the index on request_status(r) that holds the new statuses" \
-	"no error" "$(err today "SELECT bt_index_check('t_status', true)")"
+	"no error" "$(err today "SELECT bt_index_check('t_status', false)")"
 check_eq "under 1.2, look-ups by status through that index find what $newest found" \
 	"$status_counts" "$(q today "$status_lookup" 2>&1)"
 check_eq "the server still answers" 1 "$(q today "SELECT 1")"
