@@ -103,7 +103,8 @@ extern int	verbose;
 extern Oid	cr_oid,
 			cbs_oid,
 			cs_oid,
-			counts_oid;
+			counts_oid,
+			tally_oid;
 
 extern long n_inputs,
 			n_queries,
@@ -112,7 +113,7 @@ extern long n_inputs,
 			n_failures;
 
 /* categories, in the order of cat_name: cat_count[5] counts setup inputs */
-#define NCAT 8
+#define NCAT 10
 extern long cat_count[NCAT];
 extern const char *cat_name[NCAT];
 extern long cat_acc[NCAT],
@@ -160,12 +161,37 @@ extern void gen_ws(Buf *b);
 extern void mutate_bytes(Buf *b, int rounds);
 
 /* ------------------------------------------------------------------ */
+/* the status table, as comm_statuses() gives it (status_table.c) */
+
+#define MAX_STATUSES 32
+/* comm_batch_state counts the nine statuses of 1.0 (codes 0 to 8), no more */
+#define STATE_STATUSES 9
+
+typedef struct
+{
+	char		name[32];
+	int			code;			/* the status byte of comm_result's binary form */
+	int			rank;			/* progress, as merge compares it */
+	int			terminal;
+	uint32_t	next;			/* the allowed next statuses, a bit per position */
+} StatusDef;
+
+extern StatusDef statuses[MAX_STATUSES];	/* in listing order (comm_status's order) */
+extern int	n_statuses;
+
+extern void load_statuses(void);
+extern const char *pick_status(void);
+extern int	status_pos(const char *name, size_t len);
+extern int	status_pos_of_code(int code);
+extern int	status_can_reach(int from, int to, long attempts);
+
+/* ------------------------------------------------------------------ */
 /* values of a record's fields (gen_fields.c) */
 
-extern const char *request_statuses[9];
 extern const char *channel_statuses[43];
 extern const char *insights_statuses[6];
 extern const char *line_types[9];
+extern const char *blank_strings[8];
 
 extern void gen_timestamp(Buf *b);
 extern void gen_target(Buf *b);
@@ -283,12 +309,42 @@ extern void wire_str(Buf *b, const char *s, size_t n, int lenmut);
 extern void unquote(const Buf *v, const char **s, size_t *n);
 extern void fuzz_binary(int *bad);
 
-/* fuzz_batch_state.c */
+/* gen_state.c: report states (comm_batch_state, comm_batch_tally) */
+typedef struct
+{
+	int64_t		total;
+	int64_t		counts[MAX_STATUSES];	/* by code */
+	int			ncounts;		/* 9 for comm_batch_state; a tally's may be more */
+	int64_t		attempts;
+	int64_t		max_attempts;
+	int64_t		flags;			/* 1: created_at instants set, 2: sent_at's */
+	int64_t		instants[4];	/* microseconds since 2000-01-01 UTC */
+	int			wild;			/* fields broken on purpose */
+} State;
+
+#define EMPTY_STATE "'(0,0,0,0,0,0,0,0,0,0,0,0,,,,)'"
+
+extern void gen_state(State *s, int ncounts, int wild);
+extern void gen_tally(State *s, int wild);
+extern int	state_shown(const State *s);
+extern int	tally_input_shown(const State *s, int wild);
+extern void state_text(Buf *b, const State *s, int shown, int canonical);
+extern void state_wire(Buf *b, const State *s, int shown);
 extern void gen_state_text(Buf *b, int wild);
+
+/* fuzz_batch_state.c */
 extern void fuzz_batch_state(int *bad);
+extern void fuzz_state_functions(Args *A, int *bad);
+
+/* fuzz_tally.c */
+extern void fuzz_tally(int *bad);
 
 /* fuzz_function.c */
 extern void fuzz_function(int *bad);
+
+/* fuzz_status.c (function calls of fuzz_function.c) */
+extern void fuzz_status_functions(Args *A, int *bad);
+extern void fuzz_lifecycle(const char *batch, const char *ref, int *bad);
 
 /* fuzz_url_batch.c */
 extern void fuzz_url_batch(int *bad);

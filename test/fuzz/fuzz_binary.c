@@ -102,7 +102,7 @@ gen_wire(Buf *b)
 	if (one_in(2))
 	{
 		flags |= 0x0001;
-		status = (int) rn(9);
+		status = statuses[rn((uint64_t) n_statuses)].code;
 	}
 	if (one_in(2))
 	{

@@ -86,7 +86,7 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref, int today)
 						"\"P\\u0045NDING\"",
 					})));
 				else
-					b_printf(b, "\"%s\"", PICK(request_statuses));
+					b_printf(b, "\"%s\"", pick_status());
 				break;
 			case K_SID:
 				if (w && one_in(2))
@@ -99,6 +99,8 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref, int today)
 					b_puts(b, "null");
 				else if (w)
 					b_puts(b, PICK(((const char *[]) {"1", "true", "{}", "[\"LM1\"]"})));
+				else if (one_in(10))
+					b_puts(b, PICK(blank_strings));
 				else
 					b_printf(b, today ? "\"CA%" PRIx64 "\"" : "\"LM%" PRIx64 "\"", rnd());
 				break;
@@ -142,6 +144,8 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref, int today)
 					b_puts(b, "null");
 				else if (w)
 					gen_bad_string_field(b);
+				else if (one_in(10))
+					b_puts(b, PICK(blank_strings));
 				else
 					b_printf(b, "\"%s\"", k == K_CHSTATUS ? PICK(channel_statuses) :
 							 k == K_INSTATUS ? PICK(insights_statuses) : PICK(line_types));

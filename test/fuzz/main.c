@@ -55,6 +55,8 @@ main(int argc, char **argv)
 	cbs_oid = type_oid("comm_batch_state");
 	cs_oid = type_oid("comm_status");
 	counts_oid = type_oid("comm_counts");
+	tally_oid = type_oid("comm_batch_tally");
+	load_statuses();
 
 	{
 		int			bad = 0;
@@ -73,7 +75,7 @@ main(int argc, char **argv)
 		cur_n = i;
 		rng_state = splitmix(seed ^ splitmix((uint64_t) i)) | 1;
 		c = (int) rn(100);
-		if (c < 60)
+		if (c < 57)
 		{
 			/* one text or binary input in 12 goes through another client encoding */
 			int			foreign = one_in(12);
@@ -81,7 +83,7 @@ main(int argc, char **argv)
 			if (foreign)
 				set_encoding(PICK(((const char *[]) {"LATIN1", "WIN1252", "SJIS", "EUC_JP",
 					"GB18030", "BIG5", "SQL_ASCII", "KOI8R", "LATIN9", "UHC"})));
-			if (c < 38)
+			if (c < 36)
 			{
 				cat_count[0]++;
 				fuzz_text(&bad);
@@ -94,10 +96,15 @@ main(int argc, char **argv)
 			if (foreign)
 				set_encoding("UTF8");
 		}
-		else if (c < 64)
+		else if (c < 60)
 		{
 			cat_count[3]++;
 			fuzz_batch_state(&bad);
+		}
+		else if (c < 64)
+		{
+			cat_count[8]++;
+			fuzz_tally(&bad);
 		}
 		else if (c < 68)
 		{
@@ -125,9 +132,9 @@ main(int argc, char **argv)
 
 	printf("seed %" PRIu64 ": %ld inputs tried (%ld queries) in %ld s\n", seed, n_inputs, n_queries,
 		   (long) (time(NULL) - t0));
-	printf("  inputs by kind: text %ld, binary %ld, function %ld, batch_state %ld, counts %ld, "
-		   "url_batch %ld, setup %ld\n", cat_count[0], cat_count[1], cat_count[2], cat_count[3],
-		   cat_count[6], cat_count[7], cat_count[5]);
+	printf("  inputs by kind: text %ld, binary %ld, function %ld, batch_state %ld, tally %ld, counts %ld, "
+		   "url_batch %ld, checked %ld, setup %ld\n", cat_count[0], cat_count[1], cat_count[2], cat_count[3],
+		   cat_count[8], cat_count[6], cat_count[7], cat_count[9], cat_count[5]);
 	printf("  outcomes (accepted/rejected) by category:");
 	for (int i = 0; i < NCAT; i++)
 		printf(" %s %ld/%ld%s", cat_name[i], cat_acc[i], cat_rej[i], i < NCAT - 1 ? "," : "\n");
