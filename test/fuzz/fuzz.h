@@ -142,6 +142,7 @@ extern Oid	type_oid(const char *name);
 extern PGresult *run_query(const char *query, int n, const Oid *types, const char *const *vals,
 						   const int *lens, const int *fmts, int rfmt, char *code, int *bad);
 extern PGresult *run_query_text(const char *query, int n, const char *const *vals, char *code, int *bad);
+extern PGresult *run_prepared(const char *name, int n, const char *const *vals, char *code, int *bad);
 extern void invariant(int ok, const char *what, int *bad);
 extern void tally(PGresult *r, const char *code);
 
@@ -349,11 +350,83 @@ extern void fuzz_lifecycle(const char *batch, const char *ref, int *bad);
 /* fuzz_url_batch.c */
 extern void fuzz_url_batch(int *bad);
 
+/* json_scan.c: what the checks of comm_results_checked read in an element */
+#define MAX_ELEMENT_DEPTH 1000	/* comm_results_checked reads no deeper (README) */
+
+/* What an element's top-level batch_id is, against the URL's */
+enum
+{
+	BATCH_NONE, BATCH_SAME, BATCH_OTHER, BATCH_UNKNOWN
+};
+
+typedef struct
+{
+	int			depth;			/* how deeply it nests (an object is 1) */
+	int			object;			/* it is an object */
+	int			repeated;		/* an object repeats a key, at any depth */
+	int			escaped_key;	/* a key has a backslash */
+	int			escapes;		/* a string has a backslash */
+	int			respelt;		/* a top-level number jsonb would write otherwise */
+	int			safe;			/* none of these, and at most MAX_ELEMENT_DEPTH deep */
+	int			batch;			/* BATCH_* */
+} ElemScan;
+
+extern void scan_element(const char *s, size_t len, const char *batch, ElemScan *sc);
+
+/* fuzz_url_batch.c: today's endpoint (also used for responses) */
+enum
+{
+	OWN_NONE, OWN_SAME, OWN_OTHER
+};
+extern void b_json_str(Buf *b, const char *s, size_t n);
+extern void gen_url_batch(Buf *b, int *isnull);
+
+/* gen_response.c: response bodies */
+typedef struct
+{
+	size_t		start;			/* the element's text in the body */
+	size_t		len;
+} Span;
+
+typedef struct
+{
+	Buf			body;
+	Buf			batch;			/* the URL's batch id */
+	int			batch_null;
+	int			plain_batch;	/* a batch id of the usual form (not blank or odd) */
+	int			complete;		/* 1: a complete array, 0: not one, -1: unknown (mutated) */
+	int			n;				/* elements, -1 when unknown */
+	Span	   *el;
+	int			recipe;			/* to go through the recipe too (one tame body in seven) */
+	int			check_value;	/* to check a value it gives with check_value.c (one in four) */
+} Resp;
+
+extern void gen_response(Resp *R);
+extern void resp_free(Resp *R);
+
+/* fuzz_checked.c */
+extern void fuzz_checked(int *bad);
+extern long n_checked_bodies[2],
+			n_checked_elems[2],
+			n_jsonb_compared,
+			n_jsonb_skipped,
+			n_deep_refusals,
+			n_unread_not_json;
+
+/* recipe.c: examples/load_checked.sql on generated responses */
+extern void recipe_init(const char *path);
+extern void check_recipe(const Resp *R, int loads, int *bad);
+extern long n_recipe_runs;
+
 /* fuzz_counts.c */
 extern void check_counts(const char *out, const char *wire, int wirelen, int *bad);
 extern void fuzz_counts(int *bad);
 
 /* setup.c: fixed checks and the byte sweep, before input 0 */
 extern void setup(int *bad);
+
+/* setup_13.c: the fixed checks of release 1.3 (setup.c runs them) */
+extern int	skip_huge;
+extern void setup_13(int *bad);
 
 #endif							/* FUZZ_H */

@@ -339,20 +339,10 @@ type_oid(const char *name)
 	return o;
 }
 
-/*
- * Run one query.  Returns the result when it succeeded (caller clears),
- * NULL when it raised a documented error (its SQLSTATE in *code when code
- * is not NULL).  Any other outcome is a failure: a lost connection ends the
- * program; XX000, a timeout or an undocumented SQLSTATE is saved.
- * *bad is set on such a failure.
- */
-PGresult *
-run_query(const char *query, int n, const Oid *types, const char *const *vals,
-		  const int *lens, const int *fmts, int rfmt, char *code, int *bad)
+/* Remember the query and its parameters, for a failure report. */
+static void
+note_query(const char *query, int n, const char *const *vals, const int *lens, const int *fmts, char *code)
 {
-	PGresult   *r;
-	const char *st;
-
 	last_query = query;
 	last_nparams = n;
 	for (int i = 0; i < n && i < 16; i++)
@@ -365,7 +355,17 @@ run_query(const char *query, int n, const Oid *types, const char *const *vals,
 		code[0] = '\0';
 	pending_warning[0] = last_msg[0] = last_hint[0] = '\0';
 	n_queries++;
-	r = PQexecParams(conn, query, n, types, vals, lens, fmts, rfmt);
+}
+
+/*
+ * What every query's outcome must be: see run_query.  Returns r when it
+ * succeeded, else NULL (r is cleared).
+ */
+static PGresult *
+check_outcome(PGresult *r, char *code, int *bad)
+{
+	const char *st;
+
 	if (pending_warning[0] && strstr(pending_warning, "leak"))
 	{
 		save_failure("server WARNING", pending_warning);
@@ -413,6 +413,29 @@ run_query(const char *query, int n, const Oid *types, const char *const *vals,
 		fprintf(stderr, "  %s %s", st, PQresultErrorMessage(r));
 	PQclear(r);
 	return NULL;
+}
+
+/*
+ * Run one query.  Returns the result when it succeeded (caller clears),
+ * NULL when it raised a documented error (its SQLSTATE in *code when code
+ * is not NULL).  Any other outcome is a failure: a lost connection ends the
+ * program; XX000, a timeout or an undocumented SQLSTATE is saved.
+ * *bad is set on such a failure.
+ */
+PGresult *
+run_query(const char *query, int n, const Oid *types, const char *const *vals,
+		  const int *lens, const int *fmts, int rfmt, char *code, int *bad)
+{
+	note_query(query, n, vals, lens, fmts, code);
+	return check_outcome(PQexecParams(conn, query, n, types, vals, lens, fmts, rfmt), code, bad);
+}
+
+/* Run a statement prepared by name (SQL PREPARE), text parameters and result. */
+PGresult *
+run_prepared(const char *name, int n, const char *const *vals, char *code, int *bad)
+{
+	note_query(name, n, vals, NULL, NULL, code);
+	return check_outcome(PQexecPrepared(conn, name, n, vals, NULL, NULL, 0), code, bad);
 }
 
 /* Simple variant: all text parameters, text result. NULL entries are SQL NULL. */

@@ -296,4 +296,5 @@ setup(int *bad)
 			PQclear(r);
 	}
 	sweep_binary(bad);
+	setup_13(bad);
 }
