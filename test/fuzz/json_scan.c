@@ -190,7 +190,8 @@ scan_element(const char *s, size_t len, const char *batch, ElemScan *sc)
 		else
 		{
 			esc = 0;
-			for (end = i; end < len && !strchr(",:]} \t\n\r", s[end]); end++)
+			/* up to any structural byte, so that depth counts every bracket outside strings */
+			for (end = i; end < len && !strchr(",:[]{}\" \t\n\r", s[end]); end++)
 				;
 		}
 		if (want_key && c == '"')
