@@ -10,6 +10,7 @@
  * id is refused with 22023, and that comm_results returns one valid,
  * round-tripping value per element with the URL's batch id, the same as
  * comm_result_from_jsonb of each element and as comm_results(text, ...).
+ * gen_response.c takes its batch ids (gen_url_batch) from here.
  */
 #include "fuzz.h"
 

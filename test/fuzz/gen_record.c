@@ -3,6 +3,8 @@
  * today's (spec-1.2.md: today's fields, the sid named channel_manager_sid
  * or both names), each field valid or an edge value, and their JSON text,
  * maybe shuffled, with keys renamed, repeated or added, and whitespace.
+ * Statuses come from the server's table (status_table.c); an optional
+ * string is sometimes "" or blank, valid since 1.3.
  *
  * Checks nothing: the inputs built from these records are checked by
  * check_value.c and by the file of each kind of input.
