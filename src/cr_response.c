@@ -146,6 +146,8 @@ cr_split_array(const char *s, size_t len, CrSplit *split)
 					i++;
 				}
 			}
+			if (deepest > split->deepest)
+				split->deepest = deepest;
 			if (i >= len)
 				goto bad;		/* cut off */
 			end = i;
@@ -239,7 +241,22 @@ cr_bad_response(const char *s, size_t len, const CrSplit *split, bool checked)
 {
 	char	   *detail = NULL;
 	size_t		at = split->bad_at;
-	bool		json_ok = cr_json_syntax_ok(s, len, &detail, &at);
+	bool		json_ok;
+
+	/*
+	 * The parser that words the error recurses once per level: a body
+	 * nested deeper than the elements the checked load parses is described
+	 * from the scan alone, so that it cannot exhaust the stack.  Such a body
+	 * is never valid JSON, as the scan takes every valid array.
+	 */
+	if (split->deepest > CR_MAX_ELEMENT_DEPTH)
+	{
+		json_ok = false;
+		detail = psprintf("The response nests deeper than %d levels and is not a JSON array as it stands.",
+						  CR_MAX_ELEMENT_DEPTH);
+	}
+	else
+		json_ok = cr_json_syntax_ok(s, len, &detail, &at);
 
 	if (!checked)
 	{

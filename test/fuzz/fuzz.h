@@ -410,7 +410,6 @@ extern long n_checked_bodies[2],
 			n_checked_elems[2],
 			n_jsonb_compared,
 			n_jsonb_skipped,
-			n_deep_refusals,
 			n_unread_not_json;
 
 /* recipe.c: examples/load_checked.sql on generated responses */
