@@ -109,7 +109,7 @@ check_tally_wire(const char *text, const unsigned char *w, int len, int64_t *cou
 static void
 check_tally_summary(PGresult *r, const int64_t *counts, int *bad)
 {
-	const char *col = PQgetvalue(r, 0, 5);	/* the summary's count columns, in listing order */
+	const char *col = PQgetvalue(r, 0, 5);	/* the summary's count columns, in code order */
 	int64_t		total = 0,
 				open = 0;
 
