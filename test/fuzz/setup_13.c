@@ -53,7 +53,7 @@ status_table_steps(int *bad)
 	expect_true("SELECT array_agg(status ORDER BY status) = array_agg(status ORDER BY s.ordinality) "
 				"FROM comm_statuses() WITH ORDINALITY s",
 				"comm_status does not sort in the order of comm_statuses()", bad);
-	expect_true("SELECT array_agg(listed ORDER BY listed) = array_agg(g - 1 ORDER BY g) "
+	expect_true("SELECT array_agg(listed ORDER BY listed) = array_agg((g - 1)::int ORDER BY g) "
 				"FROM comm_statuses() WITH ORDINALITY s(status, listed, rank, terminal, next_statuses, note, g)",
 				"comm_statuses()' listed is not a place from 0 for each status", bad);
 	expect_true("SELECT NOT EXISTS (SELECT FROM comm_statuses() s, unnest(s.next_statuses) n "
