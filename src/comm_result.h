@@ -331,7 +331,6 @@ typedef struct CrSplit
 	CrElement  *elems;
 	int			n;
 	int			cap;
-	int			deepest;		/* deepest nesting met, the unfinished element's too */
 	int			bad_at;			/* where the scan stopped, when not an array */
 } CrSplit;
 
