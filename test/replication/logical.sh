@@ -67,8 +67,8 @@ else
 fi
 SUB_KEY="batch_id text NOT NULL CHECK (batch_id = batch_id(r)),
          reference_id text NOT NULL CHECK (reference_id = reference_id(r)),"
-schema_sql() { # KEY_COLUMNS
-	rp_schema_sql
+schema_sql() { # KEY_COLUMNS [1.0]
+	rp_schema_sql "${2:-}"
 	cat <<SQL
 CREATE SCHEMA gen;
 ALTER TABLE results_gen SET SCHEMA gen;
@@ -124,7 +124,7 @@ synced() { # DB: every table of its subscriptions is ready
 "$PGB/createdb" -h "$(rp_dir sub)" -p "$(rp_port sub)" s_old
 { echo "CREATE EXTENSION comm_result;"; schema_sql "$SUB_KEY"; echo "ALTER TABLE results ENABLE ALWAYS TRIGGER results_guard;"; } | psql_in sub s_text public
 { echo "CREATE SCHEMA ext; CREATE EXTENSION comm_result SCHEMA ext;"; schema_sql "$SUB_KEY"; } | psql_in sub s_bin public,ext
-{ echo "CREATE EXTENSION comm_result VERSION '1.0';"; schema_sql "$SUB_KEY"; } | psql_in sub s_old public
+{ echo "CREATE EXTENSION comm_result VERSION '1.0';"; schema_sql "$SUB_KEY" 1.0; } | psql_in sub s_old public
 subscribe s_text s_text "binary = false, disable_on_error = true"
 subscribe s_bin s_bin "binary = true"
 subscribe s_old s_old "binary = false"
