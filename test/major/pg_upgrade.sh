@@ -32,12 +32,15 @@
 #
 # Usage (as root: it runs chroot):
 #   test/major/pg_upgrade.sh [OLD:NEW ...]
-#   CR_ROOT_15, CR_ROOT_17, CR_ROOT_18   the roots, as for dump_across.sh
-#                       ("/" for 15 is this machine, CI's Debian 12)
+#   CR_ROOT_15, CR_ROOT_17, CR_ROOT_18   where OLD's server comes from, as
+#                       for dump_across.sh ("/", this machine, for the
+#                       version it runs)
 #   CR_UPGRADE_ROOTS=$CR_ROOTS   where the combined roots pgOLD-NEW-upgrade
-#                       are kept: each made from a copy of NEW's root when
-#                       missing (about 20 s and 2 GB), its OLD part refreshed
-#                       on every run; delete one to refresh it
+#                       are kept: each made from a copy of NEW's root of
+#                       test/matrix.sh (always a root, even when this machine
+#                       runs NEW: the copy gets OLD's server) when missing
+#                       (about 20 s and 2 GB), its OLD part refreshed on
+#                       every run; delete one to refresh it
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 set -euo pipefail
 
@@ -109,6 +112,11 @@ fi
 [ "$(id -u)" -eq 0 ] || { echo "pg_upgrade.sh runs chroot: run it as root" >&2; exit 2; }
 CR_UPGRADE_ROOTS=${CR_UPGRADE_ROOTS:-$CR_ROOTS}
 rp_pairs "15:17" "$@"
+for p in "${pairs[@]}"; do
+	root=$(cr_matrix_root "${p##*:}")
+	[ -x "$root/usr/lib/postgresql/${p##*:}/bin/postgres" ] ||
+		{ echo "no PostgreSQL ${p##*:} in $root (test/matrix.sh makes it)" >&2; exit 2; }
+done
 trap rp_proc_unmount EXIT
 trap 'exit 130' INT TERM
 
@@ -116,7 +124,7 @@ trap 'exit 130' INT TERM
 # every run with the libraries it needs that NEW's root lacks.
 make_combo() { # OLD NEW COMBO
 	local old=$1 new=$2 combo=$3 root_old root_new missing so src copied=()
-	root_old=$(rp_root_of "$old") root_new=$(rp_root_of "$new")
+	root_old=$(rp_root_of "$old") root_new=$(cr_matrix_root "$new")
 	if [ ! -x "$combo/usr/lib/postgresql/$new/bin/postgres" ]; then
 		cr_log "making $combo from a copy of $root_new"
 		rm -rf --one-file-system "$combo.tmp"
