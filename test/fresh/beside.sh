@@ -69,10 +69,16 @@ start)
 	make -C "$LIVE/src" -s >>"$LIVE/make.log" 2>&1
 	make -C "$LIVE/src" -s install >>"$LIVE/make.log" 2>&1
 	sums >"$LIVE/sums.installed"
-	added=$(diff "$LIVE/sums.before" "$LIVE/sums.installed" | sed -n 's/^> [0-9a-f]\{64\}  //p' | xargs -n 1 basename | sort | xargs)
-	check_eq "make install puts comm_result's files into the system's PostgreSQL" \
-		"$(cd "$LIVE/src" && printf '%s\n' comm_result.so comm_result.control sql/*.sql | xargs -n 1 basename | sort | xargs)" \
-		"$(grep -oE '(comm_result\.so|comm_result\.control|comm_result--[0-9.-]+\.sql)$' <<<"${added// /$'\n'}" | sort | xargs)"
+	lib=$(dirname "$BIN")/lib ext=$(pg_dirs | tail -n 1)/extension
+	n=0
+	for f in "$LIVE/src/comm_result.control" "$LIVE"/src/sql/*.sql; do
+		cmp -s "$f" "$ext/${f##*/}" && n=$((n + 1))
+	done
+	if cmp -s "$LIVE/src/comm_result.so" "$lib/comm_result.so" && [ "$n" -eq $((1 + $(ls "$LIVE"/src/sql/*.sql | wc -l))) ]; then
+		ok "make install put comm_result.so, the control file and the $((n - 1)) scripts into the system's PostgreSQL"
+	else
+		bad "make install: the system's files are not the build's"
+	fi
 	chown postgres: "$LIVE"
 	runuser -u postgres -- "$BIN/initdb" -D "$LIVE/data" -U postgres --auth=trust --encoding=UTF8 \
 		--locale=C.UTF-8 >"$LIVE/initdb.log" 2>&1
@@ -84,7 +90,7 @@ start)
 		-c "CREATE TABLE staging (line text)" \
 		-c "\\copy staging from '$LIVE/src/examples/results.jsonl' with (format csv, quote e'\\x01', delimiter e'\\x02')" \
 		-c "INSERT INTO t (r) SELECT line::comm_result FROM staging WHERE comm_result_is_valid(line)" \
-		-c "INSERT INTO t (r) SELECT r FROM comm_results(pg_read_file('$LIVE/src/examples/today_response.json')::text, 'live')"
+		-c "INSERT INTO t (r) SELECT x FROM comm_results(pg_read_file('$LIVE/src/examples/today_response.json')::text, 'live') x"
 	expected=$(q -c "$QUERY")
 	echo "$expected" >"$LIVE/expected"
 	ok "a cluster of the system's server ($("$BIN/postgres" --version)) holds ${expected%% *} comm_result values"
@@ -148,8 +154,12 @@ interrupt)
 	[ "$rc" -ne 0 ]
 	;;
 sums)
-	sums | cmp -s - "$LIVE/sums.installed" && ok "the system's PostgreSQL files have the same checksums" ||
-		{ bad "the system's PostgreSQL files changed:"; sums | diff "$LIVE/sums.installed" - | head -n 20; }
+	if sums | cmp -s - "$LIVE/sums.installed"; then
+		ok "the system's PostgreSQL files have the same checksums"
+	else
+		bad "the system's PostgreSQL files changed:"
+		sums | diff "$LIVE/sums.installed" - | head -n 20
+	fi
 	finish
 	;;
 stop)

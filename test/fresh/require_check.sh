@@ -246,7 +246,7 @@ fake_pg 17 server
 fake_pg 16 # postgresql-client-16 alone: not a server
 cr "$PATH" -- "$choice; bash -c 'source \"$T/cluster.sh\"; $choice'"
 check_eq "several installed: the newest, said once, with how to choose" \
-	"==> PostgreSQL 17, the newest of those installed (15 17); CR_PG_MAJOR=15 or PG_CONFIG=$LIBROOT/15/bin/pg_config chooses another
+	"==> PostgreSQL 17, the newest of those installed (15 17) that comm_result builds for; CR_PG_MAJOR=15 or PG_CONFIG=$LIBROOT/15/bin/pg_config chooses another
 17 $LIBROOT/17/bin/pg_config postgresql-17
 17 $LIBROOT/17/bin/pg_config postgresql-17" "$out"
 # 12. CR_PG_MAJOR and PG_CONFIG choose; PG_CONFIG alone sets the version of
@@ -278,9 +278,21 @@ for c in "CR_PG_MAJOR=fifteen|CR_PG_MAJOR=fifteen is not a major version of Post
 	check_eq "${c%%|*}: one line" "comm_result: ${c#*|}" "$out"
 done
 rm -rf "$LIBROOT/17"
+# 14. A server that comm_result does not build for: passed over when a
+#     newer one is installed; alone, one line before anything is installed.
+fake_pg 14 server
+cr "$PATH" -- "$choice"
+check_eq "14 and 15 installed: 15" "15 $LIBROOT/15/bin/pg_config postgresql-15" "$(last)"
+mv "$LIBROOT/15" "$T/pg15.aside"
+cr "$T/offline:$PATH" -- cr_require build
+check_eq "14 alone: exit status" 1 "$rc"
+check_eq "14 alone: one line" "comm_result: PostgreSQL 14: comm_result builds for PostgreSQL 15 to 18, and it is the one installed; install one of those (apt.postgresql.org has them all) and choose it with CR_PG_MAJOR=N or PG_CONFIG=/path/to/pg_config" "$out"
+check_eq "14 alone: nothing installed" "" "$apt"
+mv "$T/pg15.aside" "$LIBROOT/15"
+rm -rf "$LIBROOT/14"
 
 # --- a version the release lacks -----------------------------------------
-# 14. CR_PG_MAJOR=16 on a release that has 15: no install is tried; one
+# 15. CR_PG_MAJOR=16 on a release that has 15: no install is tried; one
 #     line with the versions it has and how to choose one, as root and as a
 #     user who cannot use sudo (who learns it before the missing sudo).
 fake_pg 16 server
@@ -297,7 +309,7 @@ done
 rm -rf "$LIBROOT/16"
 
 # --- no PostgreSQL at all -------------------------------------------------
-# 15. Nothing installed: the release's default, the package "postgresql"
+# 16. Nothing installed: the release's default, the package "postgresql"
 #     (its version from apt), installed with the rest; without a network,
 #     one line that names it.
 rm -rf "$LIBROOT/15"
@@ -312,7 +324,7 @@ has "none installed, no network: one line naming postgresql and why" "$(last)" \
 has "none installed, no network: apt's reason and the command" "$(last)" \
 	"apt-get failed: Failed to fetch http://deb.debian.org/debian/pool/main/p/postgresql-15/x.deb  Temporary failure resolving 'deb.debian.org'; connect to a Debian mirror and run: apt-get install postgresql postgresql-server-dev-15 make gcc libc6-dev"
 check_eq "none installed, no network: two lines (what it tried, why not)" 2 "$(grep -c . <<<"$out")"
-# 16. Nothing installed, no sudo: one line, no apt-get.
+# 17. Nothing installed, no sudo: one line, no apt-get.
 AS_NOBODY=1 cr "$T/offline:$T/bare" -- cr_require build
 check_eq "none installed, no sudo: exit status" 1 "$rc"
 has "none installed, no sudo: one line naming postgresql" "$out" \
@@ -320,7 +332,7 @@ has "none installed, no sudo: one line naming postgresql" "$out" \
 has "none installed, no sudo: what to ask for" "$out" \
 	": nobody is not root and there is no sudo; ask an administrator to run: apt-get install postgresql postgresql-server-dev-15 make gcc libc6-dev"
 check_eq "none installed, no sudo: apt-get not called" "" "$apt"
-# 17. Nothing installed and apt without lists (a fresh container): the lists
+# 18. Nothing installed and apt without lists (a fresh container): the lists
 #     are read first, then the default installed with the rest.
 : >"$T/known"
 : >"$T/default"

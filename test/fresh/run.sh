@@ -307,7 +307,7 @@ procs_left() {
 check_clean() { # label
 	check_eq "$1: no process left in the root" "" "$(procs_left)"
 	check_eq "$1: no private installation or cluster directory left in /tmp" "" \
-		"$(cd "$WORK/tmp" && ls -d comm_result_inst.* comm_result.?????? 2>/dev/null | xargs)"
+		"$(shopt -s nullglob && cd "$WORK/tmp" && echo comm_result_inst.* comm_result.??????)"
 }
 
 times=()

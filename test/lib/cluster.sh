@@ -67,6 +67,8 @@ cr_die() {
 # server.  CR_PG_LIBROOT (default /usr/lib/postgresql) is where servers are
 # looked for: test/fresh/require_check.sh points it at fake ones.
 CR_PG_LIBROOT=${CR_PG_LIBROOT:-/usr/lib/postgresql}
+# The major versions comm_result builds for (META.json: >= 15, < 19).
+CR_PG_OLDEST=15 CR_PG_NEWEST=18
 
 # The major versions whose server is installed, oldest first.
 cr_pg_installed() {
@@ -121,7 +123,7 @@ cr_matrix_root() { # VERSION
 # is installed and apt's lists are empty: cr_require reads them first.
 cr_pg_choose() {
 	local given=${CR_PG_MAJOR:-} pgc=${PG_CONFIG:-} v='' installed others
-	CR_PG_SERVER_PKG=
+	CR_PG_SERVER_PKG= CR_PG_GIVEN=
 	if [ -n "$given" ] && ! [[ "$given" =~ ^[0-9]+$ ]]; then
 		cr_die "CR_PG_MAJOR=$given is not a major version of PostgreSQL: give its number, such as CR_PG_MAJOR=17"
 	fi
@@ -136,16 +138,20 @@ cr_pg_choose() {
 		fi
 		[ -z "$given" ] || [ "$given" = "$v" ] ||
 			cr_die "PG_CONFIG=$pgc is PostgreSQL $v but CR_PG_MAJOR=$given: give one of them"
+		CR_PG_GIVEN=PG_CONFIG
 	elif [ -n "$given" ]; then
 		v=$given
 		pgc=$CR_PG_LIBROOT/$v/bin/pg_config
+		CR_PG_GIVEN=CR_PG_MAJOR
 	else
 		installed=$(cr_pg_installed | xargs)
+		# the newest that comm_result builds for, else the newest
+		v=$(printf '%s\n' $installed | awk -v lo="$CR_PG_OLDEST" -v hi="$CR_PG_NEWEST" '$1 >= lo && $1 <= hi' | tail -n 1)
+		[ -n "$v" ] || v=${installed##* }
 		if [ -n "$installed" ]; then
-			v=${installed##* }
-			others=${installed% "$v"}
-			[ "$others" = "$installed" ] ||
-				cr_log "PostgreSQL $v, the newest of those installed ($installed); CR_PG_MAJOR=${others##* } or PG_CONFIG=$CR_PG_LIBROOT/${others##* }/bin/pg_config chooses another"
+			others=$(printf '%s\n' $installed | grep -vx "$v" | xargs || true)
+			[ -z "$others" ] ||
+				cr_log "PostgreSQL $v, the newest of those installed ($installed) that comm_result builds for; CR_PG_MAJOR=${others##* } or PG_CONFIG=$CR_PG_LIBROOT/${others##* }/bin/pg_config chooses another"
 		else
 			v=$(cr_pg_default)
 			CR_PG_SERVER_PKG=postgresql
@@ -318,6 +324,16 @@ cr_pg_resolve() {
 			"connect to a Debian mirror and run: ${CR_ROOT_PREFIX}apt-get install postgresql, or give PG_CONFIG=/path/to/pg_config"
 }
 
+# A server outside the versions comm_result builds for is not worth
+# installing a compiler for: one line.
+cr_pg_supported() {
+	[ "$CR_PG_MAJOR" -lt "$CR_PG_OLDEST" ] || [ "$CR_PG_MAJOR" -gt "$CR_PG_NEWEST" ] || return 0
+	local how="it is the one installed"
+	[ "$CR_PG_SERVER_PKG" != postgresql ] || how="it is $(cr_release)'s"
+	[ -z "${CR_PG_GIVEN:-}" ] || how="$CR_PG_GIVEN chose it"
+	cr_die "PostgreSQL $CR_PG_MAJOR: comm_result builds for PostgreSQL $CR_PG_OLDEST to $CR_PG_NEWEST, and $how; install one of those (apt.postgresql.org has them all) and choose it with CR_PG_MAJOR=N or PG_CONFIG=/path/to/pg_config"
+}
+
 # cr_require NEED...: install, in one apt-get run, the packages of the needs
 # that are not met ("build" stands for CR_BUILD_NEEDS), and say which; as
 # root or through sudo.  Stops with one line naming the packages and the
@@ -334,7 +350,10 @@ cr_require() {
 		fi
 	done
 	case " ${needs[*]} " in
-	*" server "* | *" headers "* | *" pgxs "*) cr_pg_resolve ;;
+	*" server "* | *" headers "* | *" pgxs "*)
+		cr_pg_resolve
+		cr_pg_supported
+		;;
 	esac
 	for need in "${needs[@]}"; do
 		cr_need "$need" && continue
