@@ -102,6 +102,7 @@ cr_release() {
 # that is not this machine's: a Debian release that carries it alone, made
 # with debootstrap under CR_ROOTS (test/major/ and test/debian/ use them
 # too).
+# shellcheck disable=SC2034 # used by the scripts that source this file
 CR_MATRIX_VERSIONS="15 17 18"
 cr_debian_suite_of() { # VERSION
 	case $1 in
@@ -123,7 +124,7 @@ cr_matrix_root() { # VERSION
 # is installed and apt's lists are empty: cr_require reads them first.
 cr_pg_choose() {
 	local given=${CR_PG_MAJOR:-} pgc=${PG_CONFIG:-} v='' installed others
-	CR_PG_SERVER_PKG= CR_PG_GIVEN=
+	CR_PG_SERVER_PKG='' CR_PG_GIVEN=''
 	if [ -n "$given" ] && ! [[ "$given" =~ ^[0-9]+$ ]]; then
 		cr_die "CR_PG_MAJOR=$given is not a major version of PostgreSQL: give its number, such as CR_PG_MAJOR=17"
 	fi
