@@ -44,7 +44,9 @@
 #   CR_MIRROR=http://deb.debian.org/debian
 #   FRESH_RELEASES="bookworm trixie"  the releases
 #   FRESH_VARIANTS="root none sudo"   the variants (none runs on trixie only
-#                        unless FRESH_VARIANTS names it)
+#                        unless FRESH_VARIANTS names it); "matrix", not run
+#                        unless named: test/matrix.sh with this release as
+#                        its host (FRESH_RELEASES=trixie FRESH_VARIANTS=matrix)
 #   FRESH_SUDO_SUITES    CR_SUITES for the sudo user's test/run.sh
 #   FRESH_INTERRUPTS     the interrupted runs of the sudo variant, ";"
 #                        between them, each "LO SPAN COMMAND": SIGINT after
@@ -128,14 +130,28 @@ cr_git_clone "$LOGS/comm_result"
 commit=$(git -C "$LOGS/comm_result" rev-parse --short HEAD)
 BESIDE=/var/tmp/comm_result-beside/test/fresh/beside.sh # (a copy of the clone in the root)
 
+# Remove the work copy, never through a mount point in it (a bind mount of
+# the same file system would let rm reach the directory it shows): what is
+# mounted there (also by a killed run) is unmounted first, and if anything
+# stays mounted, nothing is removed.
+remove_work() {
+	local m left
+	umount_all
+	[ -d "$WORK" ] || return 0
+	for m in $(awk -v w="$(cd "$WORK" && pwd -P)/" 'index($2, w) == 1 {print $2}' /proc/mounts | sort -r); do
+		cr_as_root umount "$m" || cr_as_root umount -l "$m" || true
+	done
+	left=$(awk -v w="$(cd "$WORK" && pwd -P)/" 'index($2, w) == 1 {print $2}' /proc/mounts)
+	if [ -n "$left" ]; then
+		echo "still mounted in $WORK, not removing it: $left" >&2
+		return 1
+	fi
+	cr_as_root rm -rf --one-file-system "$WORK"
+}
 # A fresh copy of the pristine root, with /proc and /dev/pts mounted (ps,
 # /dev/fd, sudo) until umount_all.
 fresh_copy() {
-	umount_all
-	for m in "$WORK/var/cache/apt/archives" "$WORK/dev/pts" "$WORK/proc"; do # left by a killed run
-		if mountpoint -q "$m"; then cr_as_root umount -l "$m"; fi
-	done
-	cr_as_root rm -rf --one-file-system "$WORK"
+	remove_work
 	cr_as_root cp -a "$PRISTINE" "$WORK"
 	WORK_REAL=$(cd "$WORK" && pwd -P)
 	# The CAs this machine adds to Debian's (an egress proxy's, say) are
@@ -423,8 +439,39 @@ for release in $FRESH_RELEASES; do
 			live=
 			relay "$label-live"
 			;;
+		matrix)
+			# test/matrix.sh on this release as its host (not in CI: it takes
+			# the time of a whole matrix): the release's version natively, the
+			# others in roots made under this machine's CR_ROOTS (a bind mount).
+			tar -C "$LOGS" -cf - comm_result | cr_as_root tar -C "$WORK/root" -xf -
+			cr_as_root mkdir -p "$WORK/var/cache/comm_result"
+			cr_as_root mount --bind "$CR_ROOTS" "$WORK/var/cache/comm_result" && mounts+=("$WORK/var/cache/comm_result")
+			use_apt_cache
+			step "$label" 0 in_root bash -c "cd /root/comm_result && CR_ROOTS=/var/cache/comm_result test/matrix.sh"
+			for w in $CR_MATRIX_VERSIONS; do
+				if [[ "$out" =~ \|\ $w\ \|\ [0-9.]+\ \|\ gcc\ [0-9.]+\ \|\ 0\ \|\ ([0-9]+)\ \|\ 0\ \| ]] && [ "${BASH_REMATCH[1]}" -gt 0 ]; then
+					ok "$label: PostgreSQL $w: ${BASH_REMATCH[1]} passed, 0 failed, no warning"
+				else
+					bad "$label: no passing row for PostgreSQL $w"
+				fi
+			done
+			for suite in dump_across pg_upgrade debian; do
+				if grep -qE "^$suite: [1-9][0-9]* passed, 0 failed" <<<"$out"; then
+					ok "$label: $(grep -E "^$suite: " <<<"$out")"
+				else
+					bad "$label: no passing $suite line"
+				fi
+			done
+			# the release's own version ran natively: every suite, the
+			# sanitizer run too (the roots leave it out)
+			if cr_as_root grep -qE '^sanitize: [0-9]+ passed, 0 failed' "$WORK"/tmp/comm_result_matrix.*/pg$v.log; then
+				ok "$label: PostgreSQL $v ran every suite, the sanitizer run too"
+			else
+				bad "$label: no passing sanitizer run on $v"
+			fi
+			;;
 		*)
-			echo "unknown variant \"$variant\" in FRESH_VARIANTS (root, none, sudo)" >&2
+			echo "unknown variant \"$variant\" in FRESH_VARIANTS (root, none, sudo, matrix)" >&2
 			exit 2
 			;;
 		esac
@@ -432,8 +479,7 @@ for release in $FRESH_RELEASES; do
 		cr_as_root cat "$WORK/var/log/apt/history.log" >"$LOGS/$label-apt-history.log" 2>/dev/null || true
 		sed -n "s/^Commandline: /$label: /p" "$LOGS/$label-apt-history.log"
 	done
-	umount_all
-	cr_as_root rm -rf --one-file-system "$WORK"
+	remove_work
 done
 
 printf '%s\n' "${times[@]}" "fresh-root suite: $(($(date +%s) - start_all)) s (logs: $LOGS)"

@@ -498,6 +498,30 @@ cr_use_install() {
 	CR_PGBIN=$(cr_dir bindir)
 }
 
+# Run a command that must not be cut short by Ctrl-C (stopping a server: a
+# pg_ctl killed before it signals the server would leave it running): the
+# command ignores INT and TERM, and a Ctrl-C that came meanwhile is acted
+# on once it is done.  In an EXIT trap, which ignores them already (see
+# cr_cluster_stop), it just runs the command.
+cr_uninterrupted() {
+	local held caught='' rc=0
+	if [ "$(trap -p INT)" = "trap -- '' SIGINT" ]; then
+		"$@"
+		return
+	fi
+	held=$(trap -p INT TERM)
+	trap 'caught=INT' INT
+	trap 'caught=TERM' TERM
+	(
+		trap '' INT TERM
+		"$@"
+	) || rc=$?
+	trap - INT TERM
+	eval "$held"
+	[ -z "$caught" ] || kill -s "$caught" "$$"
+	return "$rc"
+}
+
 # Stop the server of data directory $1 (binaries in $2), if it runs.  A
 # server that a Ctrl-C caught while pg_ctl was starting it writes its
 # postmaster.pid a moment later: with CR_STARTING set, wait for it.
@@ -510,29 +534,26 @@ cr_pgdata_stop() { # DATA BINDIR
 		done
 	fi
 	[ -f "$1/postmaster.pid" ] || return 0
+	cr_uninterrupted cr_pg_ctl_stop "$@"
+}
+cr_pg_ctl_stop() { # DATA BINDIR
 	cr_as_pg "$2/pg_ctl" -D "$1" -m fast -w -t 60 stop >/dev/null 2>&1 ||
 		cr_as_pg "$2/pg_ctl" -D "$1" -m immediate -w stop >/dev/null 2>&1 || true
 }
 
 # Stop the server and remove its directory (the private installation stays).
-# Cleaning up is not cut short by a second Ctrl-C: INT and TERM are ignored
-# meanwhile (by pg_ctl too), then handled as before.
 cr_server_stop() {
-	local held
-	held=$(trap -p INT TERM)
-	trap '' INT TERM
 	[ -z "${CR_PGDATA:-}" ] || cr_pgdata_stop "$CR_PGDATA" "$CR_PGBIN"
 	if [ -n "${CR_TMP:-}" ] && [ -d "$CR_TMP" ]; then
 		rm -rf "$CR_TMP"
 	fi
 	CR_PGDATA=
 	CR_TMP=
-	trap - INT TERM
-	eval "$held"
 }
 
 # Stop the server, and remove its directory and this process's private
-# installation: what every EXIT trap calls.
+# installation: what every EXIT trap calls.  A second Ctrl-C does not cut
+# it short: INT and TERM are ignored meanwhile (by pg_ctl too).
 cr_cluster_stop() {
 	local held
 	held=$(trap -p INT TERM)
