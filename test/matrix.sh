@@ -74,12 +74,13 @@ done
 # this machine's version (test/run.sh) asks for its own needs.
 [ "${#root_versions[@]}" -eq 0 ] || cr_require debootstrap git
 
-# Make the missing roots, all at once (the time goes into downloads).  A root
-# is built under a temporary name and renamed when complete, so an
-# interrupted run never leaves a half-made root behind to be reused.
+# Make the missing roots, all at once and while this machine's version runs
+# (the time goes into downloads); roots_wait waits for them.  A root is built
+# under a temporary name and renamed when complete, so an interrupted run
+# never leaves a half-made root behind to be reused.
 debootstraps=()
 make_roots() {
-	local v root failed=0
+	local v root
 	for v in "$@"; do
 		root=$(root_of "$v")
 		[ -x "$root/usr/lib/postgresql/$v/bin/pg_config" ] && continue
@@ -92,10 +93,14 @@ make_roots() {
 			cr_as_root mv "$root.tmp" "$root") &
 		debootstraps+=($!)
 	done
-	for v in "${debootstraps[@]}"; do
-		wait "$v" || failed=1
+}
+roots_wait() {
+	local j failed=0
+	for j in "${debootstraps[@]}"; do
+		wait "$j" || failed=1
 	done
 	debootstraps=()
+	[ "$failed" -eq 0 ] || cat "$LOGS"/debootstrap-*.log >&2
 	return "$failed"
 }
 
@@ -156,17 +161,20 @@ trap 'exit 130' INT TERM
 
 LOGS=$(mktemp -d /tmp/comm_result_matrix.XXXXXX)
 status=0
-make_roots "${root_versions[@]}" || {
-	cat "$LOGS"/debootstrap-*.log >&2
-	exit 1
-}
+make_roots "${root_versions[@]}"
 
 # The group of the first line of a log that matches an extended regexp, or
 # nothing (sed, unlike grep, does not fail when nothing matches).
 first() { sed -nE "s/.*$1.*/\\1/;T;p;q" "$2"; }
 
 rows=()
-for v in "${versions[@]}"; do
+roots_ready=
+# (this machine's version first, while the roots are made)
+for v in $(printf '%s\n' "${versions[@]}" | grep -x "$host") $(printf '%s\n' "${versions[@]}" | grep -vx "$host"); do
+	if [ "$v" != "$host" ] && [ -z "$roots_ready" ]; then
+		roots_wait || exit 1
+		roots_ready=1
+	fi
 	log=$LOGS/pg$v.log
 	cr_log "PostgreSQL $v: building and testing (log: $log)"
 	start=$(date +%s)
@@ -200,6 +208,7 @@ major_run() { # SUITE PAIRS...
 	[ "$rc" -eq 0 ] || { tail -n 60 "$log" | head -n -1 >&2; return 1; }
 }
 majors=()
+[ -n "$roots_ready" ] || roots_wait || exit 1
 major_run dump_across "${pairs[@]}" || status=1
 major_run pg_upgrade "${upgrades[@]}" || status=1
 
