@@ -49,6 +49,9 @@ check() {
 	if "$@"; then ok "$name"; else bad "$name"; fi
 }
 
+# git reads release 1.1's sources from this checkout's history (part 2):
+# without it, part 2 would be skipped on a machine that has no git yet.
+[ ! -e "$CR_ROOT/.git" ] || cr_require git
 # 1.1's library replaces the newest one for a while: in a private
 # installation of this script's own.
 cr_use_install
