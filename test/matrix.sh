@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Builds comm_result and runs its tests on every supported PostgreSQL major
 # version, each against a fresh cluster:
-#   15  natively (the host's Debian 12 packages): test/run.sh, every suite;
-#   17  in a Debian trixie root, 18 in a Debian sid root, both made with
-#       debootstrap: the -Werror build with that release's own gcc, then the
-#       regression, isolation, README, fuzz (quick), dump/restore, crash and
-#       upgrade suites, the streaming standby and logical replication
-#       (test/run.sh with CR_SUITES).
+#   the version this machine runs (test/lib/cluster.sh's choice: 15 on
+#       Debian 12, 17 on Debian 13), natively: test/run.sh, every suite;
+#   the others of 15, 17 and 18 in Debian roots made with debootstrap (15 in
+#       bookworm, 17 in trixie, 18 in sid): the -Werror build with that
+#       release's own gcc, then the regression, isolation, README, fuzz
+#       (quick), dump/restore, crash and upgrade suites, the streaming
+#       standby and logical replication (test/run.sh with CR_SUITES).
 # Ends with a table: version, compiler, build warnings, tests passed/failed.
 #
 # Then the suites that need two roots at once (test/major/: dump and restore
 # across major versions, pg_upgrade) and the Debian packages (test/debian/).
 #
-#   test/matrix.sh             15, 17 and 18
+#   test/matrix.sh             15, 17 and 18 (and this machine's version)
 #   test/matrix.sh 17 18       some of them
 #   CR_ROOTS=/var/cache/comm_result   where the roots are kept: made when
 #                              missing (about 2 minutes each), reused when
@@ -24,61 +25,90 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 
 CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
 CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
-# The suites that run inside the roots; the sanitizer run is left to 15 (its
-# work-around is specific to Debian 12's toolchain).
+# The suites that run inside the roots, those that exercise the server; the
+# sanitizer run, the packaging checks and the clients run on this machine's
+# version only.
 CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade standby logical}
-declare -A suite_of=([17]=trixie [18]=sid)
+# Ask for sudo's password now, not in the middle of a long run.
+[ "$(id -u)" -eq 0 ] || sudo -v
+# The version this machine runs, natively (with no server installed and
+# apt's lists empty, cr_pg_resolve reads them to know the default).
+cr_pg_resolve
+host=$CR_PG_MAJOR
 
 # The versions asked for, each once, checked before anything is made.
 versions=()
-for v in "${@:-15 17 18}"; do
+for v in "${@:-$CR_MATRIX_VERSIONS $host}"; do
 	for w in $v; do
-		if [ "$w" != 15 ] && [ -z "${suite_of[$w]:-}" ]; then
-			echo "unsupported version $w (choose from 15 17 18)" >&2
+		if [ "$w" != "$host" ] && ! cr_debian_suite_of "$w" >/dev/null; then
+			echo "unsupported version $w (this machine runs $host; choose from $CR_MATRIX_VERSIONS, which run in Debian roots)" >&2
 			exit 2
 		fi
 		[[ " ${versions[*]} " == *" $w "* ]] || versions+=("$w")
 	done
 done
-# Ask for sudo's password now, not in the middle of a long run.
-[ "$(id -u)" -eq 0 ] || sudo -v
-# The roots of 17 and 18 are made with debootstrap and get a copy of the
-# tree from git; 15 (test/run.sh) asks for its own needs.
-[ "${versions[*]}" = 15 ] || cr_require debootstrap git
 
-root_of() { echo "$CR_ROOTS/pg$1-${suite_of[$1]}"; }
+root_of() { cr_matrix_root "$1"; }
 
-# Make the missing roots, all at once (the time goes into downloads).  A root
-# is built under a temporary name and renamed when complete, so an
-# interrupted run never leaves a half-made root behind to be reused.
+# Moving between major versions needs two roots at once (test/major/);
+# pg_upgrade runs 15:17 only (README, Upgrading), in a copy of the newer
+# version's root even when this machine runs that version.
+pairs=() upgrades=()
+for a in "${versions[@]}"; do
+	for b in "${versions[@]}"; do
+		[ "$a" -lt "$b" ] || continue
+		pairs+=("$a:$b")
+		# pg_upgrade to 18.6 fails in PostgreSQL itself from 15.20 and 17.12
+		# (both stamp a pg_attver column option that 18.6 refuses: README)
+		[ "$a:$b" != 15:17 ] || upgrades+=("$a:$b")
+	done
+done
+# The roots to make: every version but this machine's, and the newer one
+# of each pg_upgrade pair.
+root_versions=()
+for v in "${versions[@]}" "${upgrades[@]#*:}"; do
+	[ "$v" != "$host" ] || [[ " ${upgrades[*]#*:} " == *" $v "* ]] || continue
+	[[ " ${root_versions[*]} " == *" $v "* ]] || root_versions+=("$v")
+done
+# The roots are made with debootstrap and get a copy of the tree from git;
+# this machine's version (test/run.sh) asks for its own needs.
+[ "${#root_versions[@]}" -eq 0 ] || cr_require debootstrap git
+
+# Make the missing roots, all at once and while this machine's version runs
+# (the time goes into downloads); roots_wait waits for them.  A root is built
+# under a temporary name and renamed when complete, so an interrupted run
+# never leaves a half-made root behind to be reused.
 debootstraps=()
 make_roots() {
-	local v root failed=0
+	local v root
 	for v in "$@"; do
-		[ "$v" = 15 ] && continue
 		root=$(root_of "$v")
 		[ -x "$root/usr/lib/postgresql/$v/bin/pg_config" ] && continue
-		cr_log "making the PostgreSQL $v root $root (debootstrap ${suite_of[$v]})"
+		cr_log "making the PostgreSQL $v root $root (debootstrap $(cr_debian_suite_of "$v"))"
 		cr_as_root mkdir -p "$CR_ROOTS"
 		cr_as_root rm -rf --one-file-system "$root.tmp"
 		(cr_as_root debootstrap --variant=minbase \
 			--include="postgresql-$v,postgresql-server-dev-$v,make,gcc,libc6-dev,python3" \
-			"${suite_of[$v]}" "$root.tmp" "$CR_MIRROR" >"$LOGS/debootstrap-$v.log" 2>&1 &&
+			"$(cr_debian_suite_of "$v")" "$root.tmp" "$CR_MIRROR" >"$LOGS/debootstrap-$v.log" 2>&1 &&
 			cr_as_root mv "$root.tmp" "$root") &
 		debootstraps+=($!)
 	done
-	for v in "${debootstraps[@]}"; do
-		wait "$v" || failed=1
+}
+roots_wait() {
+	local j failed=0
+	for j in "${debootstraps[@]}"; do
+		wait "$j" || failed=1
 	done
 	debootstraps=()
+	[ "$failed" -eq 0 ] || cat "$LOGS"/debootstrap-*.log >&2
 	return "$failed"
 }
 
-# Run test/run.sh for version $1, in its root unless it is the host's 15.
+# Run test/run.sh for version $1, in its root unless this machine runs it.
 run_version() {
 	local v=$1 root
-	if [ "$v" = 15 ]; then
-		CR_PG_MAJOR=15 PG_CONFIG=/usr/lib/postgresql/15/bin/pg_config bash "$CR_ROOT/test/run.sh"
+	if [ "$v" = "$host" ]; then
+		bash "$CR_ROOT/test/run.sh"
 		return
 	fi
 	root=$(root_of "$v")
@@ -137,17 +167,20 @@ trap 'exit 130' INT TERM
 
 LOGS=$(mktemp -d /tmp/comm_result_matrix.XXXXXX)
 status=0
-make_roots "${versions[@]}" || {
-	cat "$LOGS"/debootstrap-*.log >&2
-	exit 1
-}
+make_roots "${root_versions[@]}"
 
 # The group of the first line of a log that matches an extended regexp, or
 # nothing (sed, unlike grep, does not fail when nothing matches).
 first() { sed -nE "s/.*$1.*/\\1/;T;p;q" "$2"; }
 
 rows=()
-for v in "${versions[@]}"; do
+roots_ready=
+# (this machine's version first, while the roots are made)
+for v in $(printf '%s\n' "${versions[@]}" | grep -x "$host") $(printf '%s\n' "${versions[@]}" | grep -vx "$host"); do
+	if [ "$v" != "$host" ] && [ -z "$roots_ready" ]; then
+		roots_wait || exit 1
+		roots_ready=1
+	fi
 	log=$LOGS/pg$v.log
 	cr_log "PostgreSQL $v: building and testing (log: $log)"
 	start=$(date +%s)
@@ -170,36 +203,30 @@ for v in "${versions[@]}"; do
 	cr_log "PostgreSQL $v: exit status $rc"
 done
 
-# Moving between major versions needs two roots at once (test/major/);
-# pg_upgrade runs 15:17 only (README, Upgrading).
-pairs=() upgrades=()
-for a in "${versions[@]}"; do
-	for b in "${versions[@]}"; do
-		[ "$a" -lt "$b" ] || continue
-		pairs+=("$a:$b")
-		# pg_upgrade to 18.6 fails in PostgreSQL itself from 15.20 and 17.12
-		# (both stamp a pg_attver column option that 18.6 refuses: README)
-		[ "$a:$b" != 15:17 ] || upgrades+=("$a:$b")
-	done
-done
 major_run() { # SUITE PAIRS...
 	local log=$LOGS/$1.log rc=0
 	[ "$#" -gt 1 ] || return 0
 	cr_log "moving between major versions: test/major/$1.sh ${*:2} (log: $log)"
-	cr_as_root env CR_ROOTS="$CR_ROOTS" bash "$CR_ROOT/test/major/$1.sh" "${@:2}" >"$log" 2>&1 || rc=$?
+	cr_as_root env CR_ROOTS="$CR_ROOTS" CR_PG_MAJOR="$host" PG_CONFIG="$PG_CONFIG" \
+		bash "$CR_ROOT/test/major/$1.sh" "${@:2}" >"$log" 2>&1 || rc=$?
 	majors+=("$(tail -n 1 "$log")")
 	# on failure the log's end, but its summary line only once, below
 	[ "$rc" -eq 0 ] || { tail -n 60 "$log" | head -n -1 >&2; return 1; }
 }
 majors=()
+[ -n "$roots_ready" ] || roots_wait || exit 1
 major_run dump_across "${pairs[@]}" || status=1
 major_run pg_upgrade "${upgrades[@]}" || status=1
 
 # The Debian packages of these versions, built and tested in roots of their
 # own (for 17 and 18 copies of the roots above).
 deb_log=$LOGS/debian.log
-cr_log "Debian packages: test/debian/run.sh ${versions[*]} (log: $deb_log)"
-bash "$CR_ROOT/test/debian/run.sh" "${versions[@]}" >"$deb_log" 2>&1 || {
+deb_versions=()
+for v in "${versions[@]}"; do
+	if cr_debian_suite_of "$v" >/dev/null; then deb_versions+=("$v"); fi
+done
+cr_log "Debian packages: test/debian/run.sh ${deb_versions[*]} (log: $deb_log)"
+bash "$CR_ROOT/test/debian/run.sh" "${deb_versions[@]}" >"$deb_log" 2>&1 || {
 	status=1
 	tail -n 60 "$deb_log" | head -n -1 >&2
 }

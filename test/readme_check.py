@@ -3,10 +3,10 @@
 comm_status_transitions() return: every status once, in status order, with
 its place in the API's listing, its rank, whether it is terminal and its
 allowed next statuses; that its
-channel stage table says what comm_channel_statuses() returns; and that the
+channel stage table says what comm_channel_statuses() returns; that the
 client examples in README.md are, word for word, the ones in
 clients/*/README.md, which the clients' own tests run and compare with their
-output.
+output; and that the example on its first screen prints what it shows.
 
 Usage: readme_check.py README.md  (psql must reach a database with the
 extension; test/run.sh calls it on its throwaway cluster).
@@ -79,6 +79,28 @@ for client in ("python", "node"):
     blocks = re.findall(r"```.*?```", m.group(1), re.S) if m else []
     if not blocks or not all(b in source for b in blocks):
         problems.append("README's %s client example differs from %s" % (client, path))
+        failed += 1
+# The first screen's example: its SQL, run by psql in a new database from
+# the checkout (it reads examples/today_response.json), prints its output.
+checks += 1
+m = re.search(r"<!-- example -->\n```sql\n(.*?)```\n```\n(.*?)```\n<!-- /example -->", readme, re.S)
+if not m:
+    problems.append("README.md has no first example")
+    failed += 1
+else:
+    root = os.path.dirname(os.path.abspath(sys.argv[1]))
+    psql = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1"]
+    subprocess.run(psql + ["-d", "postgres", "-c", "SET client_min_messages = warning",
+                           "-c", "DROP DATABASE IF EXISTS readme_example",
+                           "-c", "CREATE DATABASE readme_example"], check=True)
+    run = subprocess.run(psql + ["-d", "readme_example"], input=m.group(1), cwd=root,
+                         capture_output=True, text=True)
+    subprocess.run(psql + ["-d", "postgres", "-c", "DROP DATABASE readme_example"], check=True)
+    def lines(text):
+        return "\n".join(l.rstrip() for l in text.splitlines()).strip("\n").splitlines()
+    got = lines(run.stdout + run.stderr)
+    if got != lines(m.group(2)):
+        problems.append("README's first example prints:\n" + "\n".join(got))
         failed += 1
 for p in problems:
     print(p)

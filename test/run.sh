@@ -2,7 +2,8 @@
 # Runs every test of comm_result: builds with -Werror, installs into a
 # private installation (test/lib/cluster.sh), starts a throwaway cluster and runs the pg_regress suite (sql_tests/ against
 # expected/), the isolation suite (test/isolation/) and the README check.
-# Works as root or as a user with sudo on Debian 12.
+# Works as root or as a user with sudo on Debian 12 and 13; the server is
+# test/lib/cluster.sh's choice (PG_CONFIG, CR_PG_MAJOR, else the installed one).
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
 
 # python3: the README check; ps: test/recovery/crash.sh.  The other suites

@@ -2,7 +2,7 @@
 # The Debian packages, built and tested the way a user gets them: for each
 # PostgreSQL version (15 on Debian 12, 17 on 13, 18 on unstable)
 #   - in a build root that has only that PostgreSQL (a copy of test/matrix.sh's
-#     root for 17 and 18), the source package (dpkg-source) and "make deb"
+#     root when there is one), the source package (dpkg-source) and "make deb"
 #     (dpkg-buildpackage with pg_buildext, whose build runs the regression
 #     and isolation suites against the package's files), then lintian on both
 #     with warnings fatal (overrides are commented in debian/);
@@ -47,15 +47,13 @@ for v in "${@:-15 17 18}"; do
 	done
 done
 [ "$(id -u)" -eq 0 ] || sudo -v
-if ! command -v debootstrap >/dev/null; then
-	cr_log "installing debootstrap"
-	cr_apt_install debootstrap
-fi
+cr_require debootstrap git
 
 build_root() { echo "$CR_ROOTS/$CR_DEB_PREFIX-build-$1-${suite_of[$1]}"; }
 run_root() { echo "$CR_ROOTS/$CR_DEB_PREFIX-run-$1-${suite_of[$1]}"; }
-# test/matrix.sh's root for a version (the host's 15 has none).
-matrix_root() { echo "$CR_ROOTS/pg$1-${suite_of[$1]}"; }
+# test/matrix.sh's root for a version (none for the one this machine runs,
+# unless pg_upgrade needed it).
+matrix_root() { cr_matrix_root "$1"; }
 
 # A command in a root, with a clean environment.
 in_root() {
@@ -102,14 +100,14 @@ copy_tree() {
 # Make a missing root under a temporary name, renamed when complete, so that
 # an interrupted run never leaves a half-made root to be reused.
 #   build root: PostgreSQL $v, debian/control's Build-Depends and lintian;
-#     for 17 and 18 a copy of test/matrix.sh's root when there is one.
+#     a copy of test/matrix.sh's root when there is one.
 #   run root: only postgresql-$v (and what it depends on).
 make_build_root() {
 	local v=$1 root tmp suite=${suite_of[$1]}
 	root=$(build_root "$v")
 	tmp=$root.tmp
 	cr_as_root rm -rf --one-file-system "$tmp"
-	if [ "$v" != 15 ] && [ -x "$(matrix_root "$v")/usr/lib/postgresql/$v/bin/pg_config" ]; then
+	if [ -x "$(matrix_root "$v")/usr/lib/postgresql/$v/bin/pg_config" ]; then
 		# (-x: not into a /proc that a running test/matrix.sh mounted there.)
 		cr_as_root cp -ax "$(matrix_root "$v")" "$tmp"
 		cr_as_root rm -rf --one-file-system "$tmp/build"

@@ -18,18 +18,25 @@ rp_server_start() { # NAME [-c ...]
 	local name=$1 dir
 	shift
 	dir=$(rp_dir "$name")
+	CR_STARTING=1 # (for cr_pgdata_stop, should a Ctrl-C come now)
 	cr_as_pg "$CR_PGBIN/pg_ctl" -D "$dir/data" -w -t 120 -l "$dir/server.log" \
 		-o "-c listen_addresses='' -c unix_socket_directories='$dir' -p $(rp_port "$name") $*" start >/dev/null || {
+		CR_STARTING=
 		tail -n 20 "$dir/server.log" >&2
 		return 1
 	}
+	CR_STARTING=
 }
 
 rp_server_stop() { # NAME [MODE]
 	local dir
 	dir=$(rp_dir "$1")
+	if [ "${2:-fast}" = fast ]; then
+		cr_pgdata_stop "$dir/data" "$CR_PGBIN"
+		return
+	fi
 	[ -f "$dir/data/postmaster.pid" ] || return 0
-	cr_as_pg "$CR_PGBIN/pg_ctl" -D "$dir/data" -m "${2:-fast}" -w -t 60 stop >/dev/null 2>&1 ||
+	cr_as_pg "$CR_PGBIN/pg_ctl" -D "$dir/data" -m "$2" -w -t 60 stop >/dev/null 2>&1 ||
 		cr_as_pg "$CR_PGBIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
 }
 
@@ -98,6 +105,7 @@ rp_no_crash() { # NAME...
 
 rp_cleanup() {
 	local n
+	trap '' INT TERM # not cut short by a second Ctrl-C (it ends the script)
 	for n in "${RP_NODES[@]}"; do rp_server_stop "$n"; done
 	cr_cluster_stop
 }
@@ -274,7 +282,7 @@ rp_in_root() { # ROOT DIR VERSION COMMAND...
 	local root=$1 dir=$2 v=$3 rc=0
 	shift 3
 	if [ "$root" = / ]; then
-		(cd "$CR_ROOT" && CR_PG_MAJOR=$v bash -c "$*")
+		(cd "$CR_ROOT" && CR_PG_MAJOR=$v PG_CONFIG='' bash -c "$*")
 		return
 	fi
 	rm -rf --one-file-system "${root:?}/build/$dir"
@@ -358,16 +366,21 @@ rp_check_moved() { # NAME DB LABEL STATE
 }
 
 # The root in which PostgreSQL VERSION runs for the major-version suites:
-# CR_ROOT_15 (default "/", this machine: CI's Debian 12), CR_ROOT_17 and
-# CR_ROOT_18 (default test/matrix.sh's roots under CR_ROOTS).
+# CR_ROOT_<VERSION> when set (CR_ROOT_15=/ runs 15 on this machine); else
+# "/", this machine, for the version it runs (test/lib/cluster.sh's choice:
+# 15 on Debian 12, 17 on Debian 13); else test/matrix.sh's root of that
+# version under CR_ROOTS (cr_matrix_root).
 CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
+CR_PG_HOST=${CR_PG_HOST:-$CR_PG_MAJOR}
 rp_root_of() { # VERSION
-	case $1 in
-	15) echo "${CR_ROOT_15:-/}" ;;
-	17) echo "${CR_ROOT_17:-$CR_ROOTS/pg17-trixie}" ;;
-	18) echo "${CR_ROOT_18:-$CR_ROOTS/pg18-sid}" ;;
-	*) return 1 ;;
-	esac
+	local var=CR_ROOT_$1
+	if [ -n "${!var:-}" ]; then
+		echo "${!var}"
+	elif [ "$1" = "$CR_PG_HOST" ]; then
+		echo /
+	else
+		cr_matrix_root "$1"
+	fi
 }
 
 # The FROM:TO pairs a major-version suite was asked for (default: $1), in
@@ -380,7 +393,7 @@ rp_pairs() {
 	pairs=(${pairs[*]})
 	for p in "${pairs[@]}"; do
 		for v in "${p%%:*}" "${p##*:}"; do
-			root=$(rp_root_of "$v") || { echo "unsupported version $v (choose from 15 17 18)" >&2; exit 2; }
+			root=$(rp_root_of "$v") || { echo "unsupported version $v (choose from $CR_MATRIX_VERSIONS)" >&2; exit 2; }
 			[ -x "$root/usr/lib/postgresql/$v/bin/postgres" ] || { echo "no PostgreSQL $v in $root (test/matrix.sh $v makes it)" >&2; exit 2; }
 		done
 	done

@@ -18,19 +18,25 @@
 #
 # Usage (as root: it runs chroot):
 #   test/major/dump_across.sh [FROM:TO ...]
-#   CR_ROOT_15=/        where PostgreSQL 15 runs: "/" is this machine (CI's
-#                       Debian 12); else a root made by debootstrap
-#   CR_ROOT_17=$CR_ROOTS/pg17-trixie  CR_ROOT_18=$CR_ROOTS/pg18-sid
-#                       (CR_ROOTS=/var/cache/comm_result, as in test/matrix.sh)
-# Each side builds and installs comm_result in its root; the roots must exist
-# (test/matrix.sh makes them).
+#   CR_ROOT_15, CR_ROOT_17, CR_ROOT_18   where each version runs: by default
+#                       this machine ("/") for the version it runs (15 on
+#                       Debian 12, 17 on Debian 13: test/lib/cluster.sh's
+#                       choice), test/matrix.sh's roots for the others
+#                       ($CR_ROOTS/pg15-bookworm, pg17-trixie, pg18-sid;
+#                       CR_ROOTS=/var/cache/comm_result)
+# Each side builds comm_result and installs it into its root's system, or,
+# on this machine, into a private installation; the roots must exist
+# (test/matrix.sh makes them).  On this machine the dump goes through a
+# temporary directory, removed at the end.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 set -euo pipefail
 
 NAME=dump_across
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/checks.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/replication.sh"
-XFER=/build/major-xfer
+# Where the dumps and states go: /build/major-xfer in a root, a temporary
+# directory on this machine (CR_XFER, given to the inner runs here).
+XFER=${CR_XFER:-/build/major-xfer}
 
 # --------------------------------------------------------------- in a root
 inner_start() {
@@ -83,17 +89,19 @@ fi
 
 # --------------------------------------------------------------- on the host
 [ "$(id -u)" -eq 0 ] || { echo "dump_across.sh runs chroot: run it as root" >&2; exit 2; }
-xfer_of() { if [ "$1" = / ]; then echo "$XFER"; else echo "$1$XFER"; fi; }
 rp_pairs "15:17 15:18 17:18" "$@"
 
-trap rp_proc_unmount EXIT
+HOST_XFER=$(mktemp -d /tmp/comm_result_xfer.XXXXXX)
+xfer_of() { if [ "$1" = / ]; then echo "$HOST_XFER"; else echo "$1$XFER"; fi; }
+trap 'rp_proc_unmount; rm -rf "$HOST_XFER"' EXIT
 trap 'exit 130' INT TERM
 status=0
 run() { # ROOT VERSION ARGS: one inner run, its summary line tallied
-	local log line rc=0
+	local log line rc=0 env=
 	log=$(mktemp)
 	cr_log "PostgreSQL $2 in $1: dump_across.sh ${*:3}"
-	rp_in_root "$1" comm_result-major "$2" "bash test/major/dump_across.sh ${*:3}" >"$log" 2>&1 || rc=$?
+	[ "$1" != / ] || env="CR_XFER=$HOST_XFER "
+	rp_in_root "$1" comm_result-major "$2" "${env}bash test/major/dump_across.sh ${*:3}" >"$log" 2>&1 || rc=$?
 	line=$(tail -n 1 "$log")
 	cr_tally "$line" || rc=1
 	# the checks' lines; the whole log when something failed

@@ -32,12 +32,15 @@
 #
 # Usage (as root: it runs chroot):
 #   test/major/pg_upgrade.sh [OLD:NEW ...]
-#   CR_ROOT_15, CR_ROOT_17, CR_ROOT_18   the roots, as for dump_across.sh
-#                       ("/" for 15 is this machine, CI's Debian 12)
+#   CR_ROOT_15, CR_ROOT_17, CR_ROOT_18   where OLD's server comes from, as
+#                       for dump_across.sh ("/", this machine, for the
+#                       version it runs)
 #   CR_UPGRADE_ROOTS=$CR_ROOTS   where the combined roots pgOLD-NEW-upgrade
-#                       are kept: each made from a copy of NEW's root when
-#                       missing (about 20 s and 2 GB), its OLD part refreshed
-#                       on every run; delete one to refresh it
+#                       are kept: each made from a copy of NEW's root of
+#                       test/matrix.sh (always a root, even when this machine
+#                       runs NEW: the copy gets OLD's server) when missing
+#                       (about 20 s and 2 GB), its OLD part refreshed on
+#                       every run; delete one to refresh it
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 set -euo pipefail
 
@@ -109,6 +112,11 @@ fi
 [ "$(id -u)" -eq 0 ] || { echo "pg_upgrade.sh runs chroot: run it as root" >&2; exit 2; }
 CR_UPGRADE_ROOTS=${CR_UPGRADE_ROOTS:-$CR_ROOTS}
 rp_pairs "15:17" "$@"
+for p in "${pairs[@]}"; do
+	root=$(cr_matrix_root "${p##*:}")
+	[ -x "$root/usr/lib/postgresql/${p##*:}/bin/postgres" ] ||
+		{ echo "no PostgreSQL ${p##*:} in $root (test/matrix.sh makes it)" >&2; exit 2; }
+done
 trap rp_proc_unmount EXIT
 trap 'exit 130' INT TERM
 
@@ -116,7 +124,7 @@ trap 'exit 130' INT TERM
 # every run with the libraries it needs that NEW's root lacks.
 make_combo() { # OLD NEW COMBO
 	local old=$1 new=$2 combo=$3 root_old root_new missing so src copied=()
-	root_old=$(rp_root_of "$old") root_new=$(rp_root_of "$new")
+	root_old=$(rp_root_of "$old") root_new=$(cr_matrix_root "$new")
 	if [ ! -x "$combo/usr/lib/postgresql/$new/bin/postgres" ]; then
 		cr_log "making $combo from a copy of $root_new"
 		rm -rf --one-file-system "$combo.tmp"
@@ -129,9 +137,26 @@ make_combo() { # OLD NEW COMBO
 	rm -rf "$combo/usr/lib/postgresql/$old" "$combo/usr/share/postgresql/$old" "$combo/usr/include/postgresql/$old"
 	cp -a "$root_old/usr/lib/postgresql/$old" "$combo/usr/lib/postgresql/"
 	cp -a "$root_old/usr/share/postgresql/$old" "$combo/usr/share/postgresql/"
-	# its server headers, to build comm_result for it in the combined root
-	# (never into the old root's own system: that may be this machine's)
-	cp -a "$root_old/usr/include/postgresql/$old" "$combo/usr/include/postgresql/"
+	# comm_result for OLD, built where OLD's headers and compilers are (in
+	# OLD's root: its Makefile.global may ask for a clang that NEW's root
+	# lacks, for the JIT bitcode) and installed with DESTDIR into a
+	# directory of its own, then copied into the combined root: never into
+	# OLD's root's own system, which may be this machine's.
+	local stage=/build/comm_result-stage host_stage
+	if [ "$root_old" = / ]; then
+		stage=$(mktemp -d /tmp/comm_result_stage.XXXXXX)
+		host_stage=$stage
+	else
+		host_stage=$root_old$stage
+		rm -rf "$host_stage"
+	fi
+	cr_log "building comm_result for $old in $root_old, for $combo"
+	rp_in_root "$root_old" comm_result-major "$old" "source test/lib/cluster.sh; cr_require build; cr_build >/dev/null; make -s PG_CONFIG=\"\$PG_CONFIG\" DESTDIR=$stage install" >/dev/null || {
+		rm -rf "$host_stage"
+		return 1
+	}
+	cp -a "$host_stage/." "$combo/"
+	rm -rf "$host_stage"
 	rp_proc_mount "$combo"
 	for _ in 1 2 3 4 5; do
 		missing=$(for f in "$combo/usr/lib/postgresql/$old"/bin/* "$combo/usr/lib/postgresql/$old"/lib/*.so; do
@@ -153,12 +178,8 @@ make_combo() { # OLD NEW COMBO
 status=0
 for p in "${pairs[@]}"; do
 	old=${p%%:*} new=${p##*:}
-	# the headers of the old version, from its root (here: the host's)
-	[ "$(rp_root_of "$old")" != / ] || CR_PG_MAJOR=$old cr_require headers
 	combo=$CR_UPGRADE_ROOTS/pg$old-$new-upgrade
 	make_combo "$old" "$new" "$combo"
-	cr_log "building and installing comm_result for $old in $combo"
-	rp_in_root "$combo" comm_result-major "$old" "source test/lib/cluster.sh; cr_build; make -s PG_CONFIG=\"\$PG_CONFIG\" install" >/dev/null
 	log=$(mktemp)
 	rc=0
 	rp_in_root "$combo" comm_result-major "$new" "bash test/major/pg_upgrade.sh --inner $old $new" >"$log" 2>&1 || rc=$?

@@ -7,5 +7,5 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 cr_require build git python3
 work=$(mktemp -d /tmp/comm_result_dist.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-git clone -q "$CR_ROOT" "$work/clone"
+cr_git_clone "$work/clone"
 python3 "$CR_ROOT/test/packaging/check.py" "$CR_ROOT" "$work/clone"

@@ -3,7 +3,7 @@
 #
 # Builds the extension with gcc's AddressSanitizer and UndefinedBehavior-
 # Sanitizer (-fsanitize=address,undefined -fno-sanitize-recover=all), installs
-# it, and runs the regression + isolation suites (make installcheck) and the
+# it into a private installation of its own (test/lib/cluster.sh), and runs the regression + isolation suites (make installcheck) and the
 # quick fuzz (test/fuzz/run.sh) against a throwaway cluster whose postmaster
 # has the ASan runtime in LD_PRELOAD (the Debian server binary is not
 # instrumented, so the runtime must be loaded first, before comm_result.so is
@@ -13,12 +13,12 @@
 # "sanitize: N passed, M failed".
 #
 # At exit (also after a failure) the normal, uninstrumented extension is
-# rebuilt and reinstalled, so suites run afterwards do not load the
-# instrumented library.
+# rebuilt in the tree, so that what is built there afterwards is not the
+# instrumented library; the private installation goes with the run.
 #
 #   test/sanitize/run.sh                       FUZZ_N=20000, fixed seed
 #   FUZZ_N=60000 FUZZ_SEED=1 test/sanitize/run.sh
-#   SAN_KEEP_INSTRUMENTED=1 ...                leave the ASan build installed
+#   SAN_KEEP_INSTRUMENTED=1 ...                leave the ASan build in the tree
 #   SAN_LOGDIR=/some/dir ...                   where the reports go
 #
 # No suppression file is used: nothing needed suppressing.  Leak detection is

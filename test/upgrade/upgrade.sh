@@ -33,6 +33,10 @@ NAME=upgrade
 source "$here/../lib/checks.sh"
 source "$here/lib.sh"
 
+# git reads the releases' sources from this checkout's history: without
+# it, the parts from 1.1 and 1.2 would be skipped on a machine that has no
+# git yet.
+[ ! -e "$CR_ROOT/.git" ] || cr_require git
 # Older releases' libraries replace the newest one for a while: in a
 # private installation of this script's own.
 cr_use_install
