@@ -21,11 +21,14 @@
 #   * a worker without the extension's files, a worker with version 1.0
 #     only, a worker down during a report.
 #
-# Needs Citus installed for the server in use (citus.so and citus.control);
-# without it, prints "citus: not run: ..." and exits 0.  The README's
-# "Scaling out" section says how to build Citus.  Usage: test/citus/run.sh
-# (the extension installed, as by test/run.sh; root or the postgres user).
+# Citus: the one installed for the server in use (citus.so and
+# citus.control in its directories), else a build of the public source
+# archive of the release that supports this server (test/lib/citus.sh: 13.2.2
+# for 15, 14.0.1 for 16 to 18), made once and kept under
+# /var/cache/comm_result/citus.  With neither, prints "citus: not run: ..."
+# and exits 0.  Usage: test/citus/run.sh (root or a user with sudo).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/citus.sh"
 set -euo pipefail
 
 NAME=citus
@@ -35,14 +38,38 @@ HERE=$CR_ROOT/test/citus
 # The server's directories (suffixes below a private installation's root).
 LIBDIR=$("$PG_CONFIG" --pkglibdir)
 SHAREDIR=$("$PG_CONFIG" --sharedir)
-if [ ! -f "$LIBDIR/citus.so" ] || [ ! -f "$SHAREDIR/extension/citus.control" ]; then
-	echo "$NAME: not run: Citus is not installed for $("$PG_CONFIG" --version) (no $LIBDIR/citus.so or $SHAREDIR/extension/citus.control; see README.md, Scaling out)"
-	exit 0
+CITUS_FROM=installed
+if ! cr_citus_installed; then
+	rc=0
+	cr_citus_archive || rc=$?
+	if [ "$rc" -eq 1 ]; then
+		echo "$NAME: not run: Citus is not installed for $("$PG_CONFIG" --version) (no $LIBDIR/citus.so or $SHAREDIR/extension/citus.control) and there is no source archive to build it from: $CR_CITUS_WHY"
+		exit 0
+	elif [ "$rc" -ne 0 ]; then
+		echo "$NAME: 0 passed, 1 failed (the Citus source archive failed its check)"
+		exit 1
+	fi
+	CITUS_FROM=$CR_CITUS_ARCHIVE
 fi
-cr_require build python3
-# The private installation (a copy of the server's files, Citus included,
-# with this build): inherited from test/run.sh, or made here.
+if [ "$CITUS_FROM" = installed ]; then
+	cr_require build python3
+else
+	cr_require build python3 gssapi openssl lz4 zstd
+fi
+# The private installation (a copy of the server's files with this build):
+# inherited from test/run.sh, or made here; Citus's files are copied into a
+# copy of it when Citus is built here.
+trap cr_private_remove EXIT
 cr_use_install
+CITUS_NOTE="installed for the server"
+if [ "$CITUS_FROM" != installed ]; then
+	if ! tree=$(cr_citus_build); then
+		echo "$NAME: 0 passed, 1 failed (building Citus from $CITUS_FROM failed)"
+		exit 1
+	fi
+	CITUS_NOTE="from $CITUS_FROM, $(cat "$tree/.complete") (kept in $tree)"
+	cr_citus_into_private "$tree"
+fi
 INST=$CR_INST
 STARTED=$(date +%s)
 PGB=$(cr_dir bindir)
@@ -614,5 +641,5 @@ check_eq "with worker 1 back, the report is right" \
 	"$(q coord "SET search_path = d, public;" "SELECT batch_id, comm_batch_summary(r) FROM results GROUP BY 1 ORDER BY 1")"
 check_eq "... and every value is byte-identical" "$LOCAL_SUM" "$(checksum d)"
 no_crash coord w1 w2 w3
-info "PostgreSQL $SERVER_VERSION, Citus $CITUS_VERSION, comm_result $v; suite time $(($(date +%s) - STARTED)) s"
+info "PostgreSQL $SERVER_VERSION, Citus $CITUS_VERSION ($CITUS_NOTE), comm_result $v; suite time $(($(date +%s) - STARTED)) s"
 finish
