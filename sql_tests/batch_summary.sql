@@ -8,7 +8,8 @@ SELECT format('{"batch_id":"2025011%s.%s","reference_id":"%s","target":"5550100"
               (ARRAY['', ',"request_status":"PENDING"', ',"request_status":"DUPLICATE"', ',"request_status":"INITIATED"',
                      ',"request_status":"CONNECTED"', ',"request_status":"COMPLETED"', ',"request_status":"COMPLETED"',
                      ',"request_status":"FAILED"', ',"request_status":"CANCELED"', ',"request_status":"INVALID"',
-                     ',"request_status":"SKIPPED"'])[1 + floor(random() * 11)::int],
+                     ',"request_status":"SKIPPED"', ',"request_status":"CALL_COMPLETED"', ',"request_status":"SENT"',
+                     ',"request_status":"UNSUBSCRIBED"'])[1 + floor(random() * 14)::int],
               CASE WHEN random() < 0.8 THEN format(',"attempt_count":%s', floor(random() * 4)::int) ELSE '' END,
               CASE WHEN random() < 0.9 THEN format(',"created_at":"2025-01-%sT%s:00:00Z"', 10 + floor(random() * 9)::int, 10 + floor(random() * 9)::int) ELSE '' END,
               CASE WHEN random() < 0.5 THEN format(',"sent_at":"2025-01-%sT%s:30:00.5Z"', 10 + floor(random() * 9)::int, 10 + floor(random() * 9)::int)
@@ -30,7 +31,9 @@ SELECT batch,
            jsonb_strip_nulls(jsonb_build_object('PENDING', nullif(pending, 0), 'DUPLICATE', nullif(duplicate, 0),
                'INITIATED', nullif(initiated, 0), 'CONNECTED', nullif(connected, 0), 'COMPLETED', nullif(completed, 0),
                'FAILED', nullif(failed, 0), 'CANCELED', nullif(canceled, 0), 'INVALID', nullif(invalid, 0),
-               'SKIPPED', nullif(skipped, 0))))::comm_batch_summary AS summary
+               'SKIPPED', nullif(skipped, 0), 'CALL_COMPLETED', nullif(call_completed, 0), 'SENT', nullif(sent, 0),
+               'UNSUBSCRIBED', nullif(unsubscribed, 0))),
+           call_completed, sent, unsubscribed)::comm_batch_summary AS summary
 FROM (SELECT batch_id(r) AS batch, count(*) AS total,
              count(*) FILTER (WHERE coalesce(request_status(r), 'PENDING') = 'PENDING') AS pending,
              count(*) FILTER (WHERE request_status(r) = 'DUPLICATE') AS duplicate,
@@ -41,6 +44,9 @@ FROM (SELECT batch_id(r) AS batch, count(*) AS total,
              count(*) FILTER (WHERE request_status(r) = 'CANCELED') AS canceled,
              count(*) FILTER (WHERE request_status(r) = 'INVALID') AS invalid,
              count(*) FILTER (WHERE request_status(r) = 'SKIPPED') AS skipped,
+             count(*) FILTER (WHERE request_status(r) = 'CALL_COMPLETED') AS call_completed,
+             count(*) FILTER (WHERE request_status(r) = 'SENT') AS sent,
+             count(*) FILTER (WHERE request_status(r) = 'UNSUBSCRIBED') AS unsubscribed,
              sum(attempt_count(r)) AS attempts, max(attempt_count(r)) AS max_attempts,
              min(created_at(r)) AS first_created_at, max(created_at(r)) AS last_created_at,
              min(sent_at(r)) AS first_sent_at, max(sent_at(r)) AS last_sent_at
@@ -79,10 +85,11 @@ SELECT (comm_batch_summary(r)).total, (comm_batch_summary(r)).status_counts FROM
 -- No rows at all: an empty summary, not done.
 SELECT (comm_batch_summary(r)).*, comm_status_counts(r) FROM hist WHERE false;
 
--- Partial states written as text, or in binary through COPY, in the middle
--- of a fold and read back give the same result.
+-- Partial states (comm_batch_tally, the aggregates' state since 1.3)
+-- written as text, or in binary through COPY, in the middle of a fold and
+-- read back give the same result.
 CREATE AGGREGATE pg_temp.batch_state(comm_result) (
-  SFUNC = comm_batch_state_add, STYPE = comm_batch_state,
+  SFUNC = comm_batch_tally_add, STYPE = comm_batch_tally,
   INITCOND = '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)');
 SELECT pg_temp.batch_state(r) AS state FROM hist WHERE batch_id(r) = '20250110.0';
 CREATE TABLE halves AS
@@ -91,27 +98,28 @@ SELECT batch_id(r) AS batch, pg_temp.batch_state(r) FILTER (WHERE reference_id(r
 FROM hist WHERE r IS NOT NULL GROUP BY 1;
 CREATE TABLE halves_copy (LIKE halves);
 DO $$
-DECLARE f text := current_setting('data_directory') || '/comm_batch_state.copy';
+DECLARE f text := current_setting('data_directory') || '/comm_batch_tally.copy';
 BEGIN
   EXECUTE format('COPY halves TO %L WITH (FORMAT binary)', f);
   EXECUTE format('COPY halves_copy FROM %L WITH (FORMAT binary)', f);
 END $$;
 SELECT count(*) AS batches,
-       count(*) FILTER (WHERE comm_batch_state_summary(comm_batch_state_combine(h.a::text::comm_batch_state, h.b::text::comm_batch_state))
+       count(*) FILTER (WHERE comm_batch_tally_summary(comm_batch_tally_combine(h.a::text::comm_batch_tally, h.b::text::comm_batch_tally))
                               IS DISTINCT FROM ref.summary) AS text_differences,
-       count(*) FILTER (WHERE comm_batch_state_summary(comm_batch_state_combine(c.a, c.b)) IS DISTINCT FROM ref.summary) AS binary_differences,
-       count(*) FILTER (WHERE h.a::text::comm_batch_state::text <> h.a::text) AS text_not_stable
+       count(*) FILTER (WHERE comm_batch_tally_summary(comm_batch_tally_combine(c.a, c.b)) IS DISTINCT FROM ref.summary) AS binary_differences,
+       count(*) FILTER (WHERE h.a::text::comm_batch_tally::text <> h.a::text) AS text_not_stable
 FROM halves h JOIN halves_copy c USING (batch) JOIN reference ref USING (batch);
 -- Combining with an empty state changes nothing, either way round.
-SELECT count(*) FILTER (WHERE comm_batch_state_combine(a, '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)')::text <> a::text
-                           OR comm_batch_state_combine('(0,0,0,0,0,0,0,0,0,0,0,0,,,,)', a)::text <> a::text) AS empty_combine_changes
+SELECT count(*) FILTER (WHERE comm_batch_tally_combine(a, '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)')::text <> a::text
+                           OR comm_batch_tally_combine('(0,0,0,0,0,0,0,0,0,0,0,0,,,,)', a)::text <> a::text) AS empty_combine_changes
 FROM halves;
 -- Called outside an aggregate, the functions leave their arguments alone.
-SELECT s::text AS before, comm_batch_state_add(s, r)::text AS after, s::text AS still
-FROM (SELECT '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)'::comm_batch_state AS s) x,
+SELECT s::text AS before, comm_batch_tally_add(s, r)::text AS after, s::text AS still
+FROM (SELECT '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)'::comm_batch_tally AS s) x,
      (SELECT r FROM tiny ORDER BY r LIMIT 1) y;
 
--- comm_batch_state input is validated.
+-- comm_batch_state (the state of 1.0 to 1.2) input is validated as it was;
+-- sql_tests/batch_tally.sql validates comm_batch_tally's.
 SELECT s::comm_batch_state FROM (VALUES ('(1,1,0,0,0,0,0,0,0,0,2,2,2025-01-01T00:00:00Z,2025-01-02T00:00:00Z,,)')) v(s);
 SELECT 'not a state'::comm_batch_state;
 SELECT '(1,1,0,0,0,0,0,0,0,0)'::comm_batch_state;

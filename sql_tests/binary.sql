@@ -56,7 +56,7 @@ SELECT label, pg_temp.recv(payload) FROM (VALUES
   ('present and null', pg_temp.wire(1, 8 | 16, 0, 0, 5, 0, 0, 0, ARRAY['b', 'r', '5550100', NULL], '{}')),
   ('absent with value', pg_temp.wire(1, 0, 0, 0, 0, 0, 12, 0, ARRAY['b', 'r', '5550100', NULL], '{}')),
   ('status without flag', pg_temp.wire(1, 0, 3, 0, 0, 0, 0, 0, ARRAY['b', 'r', '5550100', NULL], '{}')),
-  ('status 9', pg_temp.wire(1, 1, 9, 0, 0, 0, 0, 0, ARRAY['b', 'r', '5550100', NULL], '{}')),
+  ('status 12', pg_temp.wire(1, 1, 12, 0, 0, 0, 0, 0, ARRAY['b', 'r', '5550100', NULL], '{}')),
   ('status 255', pg_temp.wire(1, 1, 255, 0, 0, 0, 0, 0, ARRAY['b', 'r', '5550100', NULL], '{}')),
   ('negative attempts', pg_temp.wire(1, 0, 0, -1, 0, 0, 0, 0, ARRAY['b', 'r', '5550100', NULL], '{}')),
   ('negative session', pg_temp.wire(1, 128, 0, 0, 0, 0, -1, 0, ARRAY['b', 'r', '5550100', NULL], '{}')),

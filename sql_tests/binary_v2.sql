@@ -55,7 +55,7 @@ SELECT label, pg_temp.recv(payload) FROM (VALUES
   ('spelling without sid', pg_temp.wire2(0, 1, 0, 0, ARRAY['b', 'r', '5550100', NULL, '{}', NULL, NULL, NULL, NULL, NULL])),
   ('flag, no string',      pg_temp.wire2(0, 128, 0, 0, ARRAY['b', 'r', '5550100', NULL, '{}', NULL, NULL, NULL, NULL, NULL])),
   ('string, no flag',      pg_temp.wire2(0, 4, 0, 0, ARRAY['b', 'r', '5550100', NULL, '{}', NULL, NULL, NULL, 'voip', NULL])),
-  ('blank line_type',      pg_temp.wire2(0, 128, 0, 0, ARRAY['b', 'r', '5550100', NULL, '{}', NULL, NULL, NULL, ' ', NULL])),
+  ('blank reference_id',   pg_temp.wire2(0, 128, 0, 0, ARRAY['b', ' ', '5550100', NULL, '{}', NULL, NULL, NULL, 'voip', NULL])),
   ('insights nested',      pg_temp.wire2(0, 32, 0, 0, ARRAY['b', 'r', '5550100', NULL, '{}', NULL, NULL, '{"a":{}}', NULL, NULL])),
   ('insights malformed',   pg_temp.wire2(0, 32, 0, 0, ARRAY['b', 'r', '5550100', NULL, '{}', NULL, NULL, '{"a":', NULL, NULL])),
   ('enrichment array',     pg_temp.wire2(0, 512, 0, 0, ARRAY['b', 'r', '5550100', NULL, '{}', NULL, NULL, NULL, NULL, '[1]'])),

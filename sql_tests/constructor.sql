@@ -23,6 +23,7 @@ SELECT comm_result('b', 'r', 'nobody', '{}');
 SELECT comm_result('b', 'r', '5550100', '[1]');
 SELECT comm_result('b', 'r', '5550100', '"text"');
 SELECT comm_result('b', 'r', '5550100', '7');
+-- (an empty sid is a value since 1.3, not an error)
 SELECT comm_result('b', 'r', '5550100', '{}', call_manager_sid => '');
 SELECT comm_result('b', 'r', '5550100', '{}', attempt_count => -1);
 SELECT comm_result('b', 'r', '5550100', '{}', session_id => -5);

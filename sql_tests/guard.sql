@@ -62,9 +62,7 @@ DECLARE
   d int;
 BEGIN
   FOR f, t, d IN
-    SELECT a, b, n FROM unnest('{PENDING,DUPLICATE,INITIATED,CONNECTED,COMPLETED,FAILED,CANCELED,INVALID,SKIPPED}'::comm_status[]) a,
-                        unnest('{PENDING,DUPLICATE,INITIATED,CONNECTED,COMPLETED,FAILED,CANCELED,INVALID,SKIPPED}'::comm_status[]) b,
-                        generate_series(0, 2) n
+    SELECT a.status, b.status, n FROM comm_statuses() a, comm_statuses() b, generate_series(0, 2) n
   LOOP
     BEGIN
       INSERT INTO results (r) VALUES (comm_result('m', 'x', '5550100', '{}', f, attempt_count => 5));
@@ -77,7 +75,7 @@ BEGIN
   END LOOP;
 END $$;
 WITH RECURSIVE walk(f, s, d) AS (
-  SELECT s, s, 0 FROM unnest('{PENDING,DUPLICATE,INITIATED,CONNECTED,COMPLETED,FAILED,CANCELED,INVALID,SKIPPED}'::comm_status[]) s
+  SELECT status, status, 0 FROM comm_statuses()
   UNION
   SELECT w.f, x.to_status, w.d + (x.to_status = 'INITIATED')::int
   FROM walk w JOIN comm_status_transitions() x ON x.from_status = w.s
@@ -89,7 +87,8 @@ FROM verdicts v;
 -- For example: CONNECTED cannot become CANCELED within one attempt, but
 -- can after a retry (CONNECTED, FAILED, INITIATED, CANCELED).
 SELECT f, t, d, accepted FROM verdicts
-WHERE (f, t) IN (('CONNECTED', 'CANCELED'), ('PENDING', 'INITIATED'), ('PENDING', 'COMPLETED'), ('FAILED', 'FAILED'))
+WHERE (f, t) IN (('CONNECTED', 'CANCELED'), ('PENDING', 'INITIATED'), ('PENDING', 'COMPLETED'), ('FAILED', 'FAILED'),
+                 ('CALL_COMPLETED', 'COMPLETED'), ('COMPLETED', 'CALL_COMPLETED'), ('SENT', 'FAILED'))
 ORDER BY f, t, d;
 
 -- One full error.

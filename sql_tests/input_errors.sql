@@ -46,8 +46,6 @@ SELECT pg_temp.try(t) FROM (VALUES
   ('{"batch_id":"\u200b\ufeff","reference_id":"r","target":"5550100","request_variables":{}}'),
   ('{"batch_id":"\u0001\u007f","reference_id":"r","target":"5550100","request_variables":{}}'),
   ('{"batch_id":"b","reference_id":"r","target":"","request_variables":{}}'),
-  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"call_manager_sid":""}'),
-  ('{"batch_id":"b","reference_id":"r","target":"5550100","request_variables":{},"call_manager_sid":"   "}'),
   ('{"batch_id":20250117,"reference_id":"r","target":"5550100","request_variables":{}}'),
   ('{"batch_id":"b","reference_id":true,"target":"5550100","request_variables":{}}'),
   ('{"batch_id":"b","reference_id":"r","target":["5550100"],"request_variables":{}}'),

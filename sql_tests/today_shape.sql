@@ -57,7 +57,7 @@ SELECT comm_result('b', 'r', '+15125551234', '{}', channel_manager_sid => 'CA1',
 SELECT comm_result('b', 'r', '+15125551234', '{}', call_manager_sid => 'LM1', channel_manager_sid => 'CA1');
 SELECT comm_result('b', 'r', '+15125551234', '{}', insights => '{"a":{"b":1}}');
 SELECT comm_result('b', 'r', '+15125551234', '{}', enrichment => '[1]');
-SELECT comm_result('b', 'r', '+15125551234', '{}', line_type => ' ');
+SELECT comm_result('b', 'r', '+15125551234', '{}', line_type => 5::text, channel_manager_status => '');
 -- a value built from April fields only is the April value, byte for byte
 SELECT comm_result_send(comm_result('b', 'r', '+15125551234', '{}', call_manager_sid => 'LM1'))
      = comm_result_send('{"batch_id":"b","reference_id":"r","target":"+15125551234","request_variables":{},"call_manager_sid":"LM1"}') AS april_bytes;

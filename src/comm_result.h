@@ -119,7 +119,8 @@ typedef enum CrField
 /* How a field is written in JSON and checked. */
 typedef enum CrKind
 {
-	CRK_STRING,					/* a non-blank string */
+	CRK_KEY,					/* a non-blank string: half of the key */
+	CRK_STRING,					/* any string, kept as given ("" included) */
 	CRK_TARGET,					/* a phone number or an e-mail address */
 	CRK_STATUS,					/* one of the nine comm_status names */
 	CRK_TIMESTAMP,				/* an RFC 3339 string, kept in fixed[] */
@@ -256,12 +257,17 @@ typedef struct CrError
 	char	   *hint;
 } CrError;
 
-/* Problems found so far; collect_all asks for every problem, not the first. */
+/*
+ * Problems found so far; collect_all asks for every problem, not the first.
+ * bad_json says the JSON parser itself stopped: a syntax error, or an
+ * escape the database cannot hold.
+ */
 typedef struct CrErrors
 {
 	bool		collect_all;
 	List	   *errors;
 	int			dropped;		/* problems past CR_MAX_ERRORS, not kept */
+	bool		bad_json;
 } CrErrors;
 
 /* comm_result_errors lists at most this many problems of one input. */
@@ -311,6 +317,40 @@ extern Jsonb *cr_parse_json_object(const char *json, size_t len,
 extern void cr_fields_from_jsonb(JsonbContainer *jc, CrFields *f,
 								 CrErrors *errs);
 extern CrJsonKind cr_jsonb_value_kind(JsonbValue *v);
+
+/* cr_response.c: an API response body, split into its elements */
+typedef struct CrElement
+{
+	int			start;			/* byte offset in the body */
+	int			len;
+	int			depth;			/* deepest nesting of objects and arrays */
+} CrElement;
+
+typedef struct CrSplit
+{
+	CrElement  *elems;
+	int			n;
+	int			cap;
+	int			bad_at;			/* where the scan stopped, when not an array */
+} CrSplit;
+
+extern bool cr_split_array(const char *s, size_t len, CrSplit *split);
+extern bool cr_json_syntax_ok(const char *json, size_t len, char **detail,
+							  size_t *at);
+extern cr_noreturn void cr_bad_response(const char *s, size_t len,
+										const CrSplit *split, bool checked);
+extern cr_noreturn void cr_bad_element_json(const char *s, size_t len,
+											const CrElement *e, int index,
+											const char *detail, size_t at,
+											bool checked);
+/*
+ * The deepest element comm_results_checked gives to the parser.  The
+ * parser and the jsonb builder recurse once per level; at this depth they
+ * stay within even the smallest max_stack_depth (100kB), so no element can
+ * exhaust the stack in the middle of a load.  API records nest two or
+ * three levels.
+ */
+#define CR_MAX_ELEMENT_DEPTH	1000
 
 /* cr_convert.c */
 extern void cr_apply_batch_id(CrFields *f, text *batch_id, CrErrors *errs);

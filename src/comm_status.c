@@ -1,9 +1,12 @@
 /*
  * comm_status.c
- *		comm_status: a one-byte base type for the nine request statuses.
- *		Written in C rather than as a SQL enum so that the extension stays
- *		relocatable and needs no catalog look-up by name.  Text is the
- *		status name in upper case; binary is the name too, as for enums.
+ *		comm_status: a one-byte base type for the request statuses of the
+ *		status table (cr_status_table.c).  Written in C rather than as a SQL
+ *		enum so that the extension stays relocatable and needs no catalog
+ *		look-up by name.  Text is the status name in upper case; binary is
+ *		the name too, as for enums.  The order is the API's listing order
+ *		(the table's position column); the hash is of the code, which never
+ *		changes.
  */
 #include "postgres.h"
 
@@ -16,24 +19,6 @@
 #include "comm_result.h"
 #include "comm_status.h"
 #include "compat.h"
-
-const char *const cr_status_names[CR_STATUS_COUNT] = {
-	"PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "COMPLETED",
-	"FAILED", "CANCELED", "INVALID", "SKIPPED"
-};
-
-const char *const cr_status_list =
-"PENDING, DUPLICATE, INITIATED, CONNECTED, COMPLETED, FAILED, CANCELED, INVALID, SKIPPED";
-
-int
-cr_status_lookup(const char *s, int len)
-{
-	for (int i = 0; i < CR_STATUS_COUNT; i++)
-		if ((int) strlen(cr_status_names[i]) == len &&
-			memcmp(cr_status_names[i], s, len) == 0)
-			return i;
-	return -1;
-}
 
 PG_FUNCTION_INFO_V1(comm_status_in);
 PG_FUNCTION_INFO_V1(comm_status_out);
@@ -63,7 +48,7 @@ comm_status_in(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input value for type comm_status: %s",
 						cr_quote(str, len)),
-				 errhint("Valid statuses are: %s.", cr_status_list)));
+				 errhint("Valid statuses are: %s.", cr_status_list())));
 		return (Datum) 0;
 	}
 	PG_RETURN_COMM_STATUS(status);
@@ -77,7 +62,7 @@ status_name(int status)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid comm_status code %d", status)));
-	return cr_status_names[status];
+	return cr_status_name(status);
 }
 
 Datum
@@ -106,7 +91,7 @@ comm_status_recv(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary data for type comm_status"),
 				 errdetail("Value %s is not a status.", cr_quote(str, len)),
-				 errhint("Valid statuses are: %s.", cr_status_list)));
+				 errhint("Valid statuses are: %s.", cr_status_list())));
 	PG_RETURN_COMM_STATUS(status);
 }
 
@@ -121,11 +106,22 @@ comm_status_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
+/* Statuses compare by their position in the listing. */
+static inline int
+status_position(int status)
+{
+	if (unlikely(status < 0 || status >= CR_STATUS_COUNT))
+		(void) status_name(status);	/* raises */
+	return cr_statuses[status].position;
+}
+
+#define POSITION(n)	status_position(PG_GETARG_COMM_STATUS(n))
+
 #define STATUS_CMP(name, op) \
 Datum \
 name(PG_FUNCTION_ARGS) \
 { \
-	PG_RETURN_BOOL(PG_GETARG_COMM_STATUS(0) op PG_GETARG_COMM_STATUS(1)); \
+	PG_RETURN_BOOL(POSITION(0) op POSITION(1)); \
 }
 
 STATUS_CMP(comm_status_eq, ==)
@@ -138,8 +134,8 @@ STATUS_CMP(comm_status_ge, >=)
 Datum
 comm_status_cmp(PG_FUNCTION_ARGS)
 {
-	int			a = PG_GETARG_COMM_STATUS(0);
-	int			b = PG_GETARG_COMM_STATUS(1);
+	int			a = POSITION(0);
+	int			b = POSITION(1);
 
 	PG_RETURN_INT32((a > b) - (a < b));
 }

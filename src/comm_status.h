@@ -1,15 +1,17 @@
 /*
  * comm_status.h
- *		The request statuses, as a one-byte base type.  The numbering is the
- *		sort order and is stored on disk: never renumber, only append.
+ *		The request statuses, as a one-byte base type.  A status's code is
+ *		stored on disk and sent in binary comm_result values: never
+ *		renumber, only append.  The sort order is the API's listing order,
+ *		a column of the status table (cr_status_table.c), so that a status
+ *		added later can sort where the API lists it.
  */
 #ifndef COMM_STATUS_H
 #define COMM_STATUS_H
 
 #include "postgres.h"
 
-#define CR_STATUS_COUNT 9
-
+/* Codes, in the order the statuses were added (1.0, then 1.3). */
 typedef enum CrStatus
 {
 	CR_STATUS_PENDING,
@@ -20,14 +22,40 @@ typedef enum CrStatus
 	CR_STATUS_FAILED,
 	CR_STATUS_CANCELED,
 	CR_STATUS_INVALID,
-	CR_STATUS_SKIPPED
+	CR_STATUS_SKIPPED,
+	CR_STATUS_CALL_COMPLETED,
+	CR_STATUS_SENT,
+	CR_STATUS_UNSUBSCRIBED,
+	CR_STATUS_COUNT
 } CrStatus;
 
-extern const char *const cr_status_names[CR_STATUS_COUNT];
-extern const char *const cr_status_list;
+/* The statuses of release 1.0 to 1.2, codes 0 to 8. */
+#define CR_STATUS_COUNT_1_0	9
+
+#define CR_STATUS_BIT(s)	(1U << (s))
+
+/* One row of the status table: everything the code knows of a status. */
+typedef struct CrStatusDef
+{
+	const char *name;			/* the API's spelling */
+	int			position;		/* in the API's listing: comm_status's order */
+	int			rank;			/* progress: 0 pending, 1 initiated, 2
+								 * connected, 3 an outcome */
+	bool		terminal;		/* the request is finished */
+	uint32		next;			/* the allowed next statuses, as bits */
+	const char *note;			/* why it sits where it sits */
+} CrStatusDef;
+
+extern const CrStatusDef cr_statuses[CR_STATUS_COUNT];
 
 /* The status named by exactly these bytes, or -1. */
 extern int	cr_status_lookup(const char *s, int len);
+/* The status at a listing position. */
+extern int	cr_status_at(int position);
+/* "PENDING, DUPLICATE, ...": every status in listing order, for hints. */
+extern const char *cr_status_list(void);
+
+#define cr_status_name(s)	(cr_statuses[(s)].name)
 
 #define DatumGetCommStatus(d)	((int) DatumGetUInt8(d))
 #define CommStatusGetDatum(s)	UInt8GetDatum((uint8) (s))

@@ -57,16 +57,21 @@ typedef void json_action_result;
 #define JSON_UNICODE_UNTRANSLATABLE_ERROR(rc) false
 #endif
 
-/* Since 17 the lexer context can live on the caller's stack. */
+/*
+ * Since 17 the lexer context can live on the caller's stack.  Without
+ * need_escapes the lexer checks syntax only, as the json type does.
+ */
 static inline JsonLexContext *
-cr_make_json_lex(JsonLexContext *lex, const char *json, size_t len)
+cr_make_json_lex(JsonLexContext *lex, const char *json, size_t len,
+				 bool need_escapes)
 {
 #if PG_VERSION_NUM >= 170000
-	return makeJsonLexContextCstringLen(lex, json, len, GetDatabaseEncoding(), true);
+	return makeJsonLexContextCstringLen(lex, json, len, GetDatabaseEncoding(),
+										need_escapes);
 #else
 	(void) lex;
 	return makeJsonLexContextCstringLen(unconstify(char *, json), (int) len,
-										GetDatabaseEncoding(), true);
+										GetDatabaseEncoding(), need_escapes);
 #endif
 }
 

@@ -281,6 +281,7 @@ field_datum(const CrView *v, CrField field, bool *isnull)
 		return (Datum) 0;
 	switch (def->kind)
 	{
+		case CRK_KEY:
 		case CRK_STRING:
 		case CRK_TARGET:
 			return string_datum(&v->var[def->slot]);

@@ -129,8 +129,10 @@ check_fields(const CrFields *f, CrErrors *errs)
 		}
 		switch (def->kind)
 		{
-			case CRK_STRING:
+			case CRK_KEY:
 				check_not_blank(f, (CrField) i, errs);
+				break;
+			case CRK_STRING:
 				break;
 			case CRK_TARGET:
 				check_target(f, errs);

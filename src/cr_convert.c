@@ -58,6 +58,7 @@ comm_result_make(PG_FUNCTION_ARGS)
 		}
 		switch (def->kind)
 		{
+			case CRK_KEY:
 			case CRK_STRING:
 			case CRK_TARGET:
 				f.var[def->slot] = text_arg(fcinfo, i);
@@ -187,12 +188,13 @@ push_field(JsonbParseState **ps, const CrView *v, CrField field)
 
 	switch (def->kind)
 	{
+		case CRK_KEY:
 		case CRK_STRING:
 		case CRK_TARGET:
 			push_string(ps, v->var[def->slot].data, v->var[def->slot].len);
 			return;
 		case CRK_STATUS:
-			push_string(ps, cr_status_names[v->status], strlen(cr_status_names[v->status]));
+			push_string(ps, cr_status_name(v->status), strlen(cr_status_name(v->status)));
 			return;
 		case CRK_TIMESTAMP:
 			initStringInfo(&buf);

@@ -262,7 +262,7 @@ comm_counts_in(PG_FUNCTION_ARGS)
 	char	   *str = PG_GETARG_CSTRING(0);
 	CountsParse s = {0};
 	JsonLexContext lexbuf;
-	JsonLexContext *lex = cr_make_json_lex(&lexbuf, str, strlen(str));
+	JsonLexContext *lex = cr_make_json_lex(&lexbuf, str, strlen(str), true);
 	JsonSemAction sem = {0};
 	JsonParseErrorType rc;
 	CrCount    *items;

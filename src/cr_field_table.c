@@ -10,15 +10,20 @@
  * created_at comes with the row, sent_at and the lookup results
  * (line_type, enrichment) are frozen once set, insights may be redone but
  * not dropped; the status and attempt_count follow the lifecycle.
+ *
+ * The kinds follow the API's contract (its SDKs' wire format): only the
+ * key (batch_id, reference_id) must not be blank; every other string is
+ * what the SDKs type as a plain string, so any string, the empty one
+ * included, loads and is kept exactly as given.
  */
 #include "postgres.h"
 
 #include "comm_result.h"
 
 const CrFieldDef cr_fields[CRF_COUNT] = {
-	[CRF_BATCH_ID] = {"batch_id", NULL, CRK_STRING, true, false,
+	[CRF_BATCH_ID] = {"batch_id", NULL, CRK_KEY, true, false,
 	CR_F_BATCH_ID, 0, CRV_BATCH_ID, "a string", CRG_KEY},
-	[CRF_REFERENCE_ID] = {"reference_id", NULL, CRK_STRING, true, false,
+	[CRF_REFERENCE_ID] = {"reference_id", NULL, CRK_KEY, true, false,
 	CR_F_REFERENCE_ID, 0, CRV_REFERENCE_ID, "a string", CRG_KEY},
 	[CRF_TARGET] = {"target", NULL, CRK_TARGET, true, false,
 	CR_F_TARGET, 0, CRV_TARGET, "a string", CRG_KEY},

@@ -224,6 +224,7 @@ cr_field_set(CrFields *f, CrField field, CrJsonKind kind,
 
 	switch (def->kind)
 	{
+		case CRK_KEY:
 		case CRK_STRING:
 		case CRK_TARGET:
 			if (kind != CRJ_STRING)
@@ -240,7 +241,7 @@ cr_field_set(CrFields *f, CrField field, CrJsonKind kind,
 				cr_error(errs, ERRCODE_INVALID_TEXT_REPRESENTATION, def->name,
 						 psprintf("comm_result field \"request_status\" has an unknown status"),
 						 psprintf("Value %s is not a status.", cr_quote(str, len)),
-						 psprintf("Valid statuses are: %s.", cr_status_list));
+						 psprintf("Valid statuses are: %s.", cr_status_list()));
 			else
 				f->flags |= def->present;
 			return;

@@ -218,15 +218,15 @@ check_move(const CrView *o, const CrView *n, const char *column)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("invalid status transition from %s to %s in column \"%s\"",
-						cr_status_names[from], cr_status_names[to], column),
+						cr_status_name(from), cr_status_name(to), column),
 				 errdetail_plural("No sequence of allowed moves leads from %s to %s with %d new attempt. The request is batch_id %s, reference_id %s.",
 								  "No sequence of allowed moves leads from %s to %s with %d new attempts. The request is batch_id %s, reference_id %s.",
 								  new_attempts,
-								  cr_status_names[from], cr_status_names[to], new_attempts,
+								  cr_status_name(from), cr_status_name(to), new_attempts,
 								  cr_quote(o->var[CRV_BATCH_ID].data, o->var[CRV_BATCH_ID].len),
 								  cr_quote(o->var[CRV_REFERENCE_ID].data, o->var[CRV_REFERENCE_ID].len)),
 				 errhint("Allowed next statuses from %s: %s; each move to INITIATED adds one attempt.",
-						 cr_status_names[from], cr_next_statuses_text(from))));
+						 cr_status_name(from), cr_next_statuses_text(from))));
 }
 
 Datum

@@ -291,7 +291,7 @@ static bool
 run_parser(CrJsonParse *s, const char *json, size_t len)
 {
 	JsonLexContext lexbuf;
-	JsonLexContext *lex = cr_make_json_lex(&lexbuf, json, len);
+	JsonLexContext *lex = cr_make_json_lex(&lexbuf, json, len, true);
 	JsonSemAction sem = {0};
 	JsonParseErrorType rc;
 
@@ -309,6 +309,8 @@ run_parser(CrJsonParse *s, const char *json, size_t len)
 		bool		unicode = (rc == JSON_UNICODE_CODE_POINT_ZERO ||
 							   rc == JSON_UNICODE_HIGH_ESCAPE ||
 							   JSON_UNICODE_UNTRANSLATABLE_ERROR(rc));
+
+		s->errs->bad_json = true;
 
 		cr_error(s->errs,
 				 unicode ? ERRCODE_UNTRANSLATABLE_CHARACTER : ERRCODE_INVALID_TEXT_REPRESENTATION,

@@ -346,12 +346,13 @@ write_value(StringInfo buf, const CrView *v, CrField field)
 
 	switch (def->kind)
 	{
+		case CRK_KEY:
 		case CRK_STRING:
 		case CRK_TARGET:
 			cr_escape_json(buf, v->var[def->slot].data, v->var[def->slot].len);
 			break;
 		case CRK_STATUS:
-			appendStringInfo(buf, "\"%s\"", cr_status_names[v->status]);
+			appendStringInfo(buf, "\"%s\"", cr_status_name(v->status));
 			break;
 		case CRK_TIMESTAMP:
 			appendStringInfoChar(buf, '"');

@@ -3,9 +3,9 @@
  *		The status lifecycle: which moves are allowed, moving a value along
  *		it, and merging two snapshots of one request.
  *
- * The transition table below is the one source of truth: the SQL
- * functions, the guard trigger and comm_status_transitions() (from which
- * README's table is checked) all read it.
+ * The status table (cr_status_table.c) is the one source of truth: the
+ * SQL functions, the guard trigger, comm_status_transitions() and
+ * comm_statuses() (from which README's tables are checked) all read it.
  */
 #include "postgres.h"
 
@@ -24,29 +24,19 @@
 #include "cr_lifecycle.h"
 #include "cr_channel.h"
 
-#define BIT(s)	(1U << (s))
-
-/* Allowed next statuses of each status, as bit sets. */
-static const uint32 next_statuses[CR_STATUS_COUNT] = {
-	[CR_STATUS_PENDING] = BIT(CR_STATUS_INITIATED) | BIT(CR_STATUS_DUPLICATE) |
-	BIT(CR_STATUS_INVALID) | BIT(CR_STATUS_SKIPPED) | BIT(CR_STATUS_CANCELED) |
-	BIT(CR_STATUS_FAILED),
-	[CR_STATUS_INITIATED] = BIT(CR_STATUS_CONNECTED) | BIT(CR_STATUS_COMPLETED) |
-	BIT(CR_STATUS_FAILED) | BIT(CR_STATUS_CANCELED),
-	[CR_STATUS_CONNECTED] = BIT(CR_STATUS_COMPLETED) | BIT(CR_STATUS_FAILED),
-	[CR_STATUS_FAILED] = BIT(CR_STATUS_INITIATED),
-};
+#define BIT(s)	CR_STATUS_BIT(s)
+#define NEXT(s)	(cr_statuses[s].next)
 
 bool
 cr_is_terminal(int status)
 {
-	return next_statuses[status] == 0;
+	return cr_statuses[status].terminal;
 }
 
 bool
 cr_can_transition(int from, int to)
 {
-	return from == to || (next_statuses[from] & BIT(to)) != 0;
+	return from == to || (NEXT(from) & BIT(to)) != 0;
 }
 
 /* The statuses reachable from "from" without a new attempt (with itself). */
@@ -62,7 +52,7 @@ reach_without_attempt(int from)
 
 		for (int s = 0; s < CR_STATUS_COUNT; s++)
 			if (frontier & BIT(s))
-				next |= next_statuses[s] & ~BIT(CR_STATUS_INITIATED);
+				next |= NEXT(s) & ~BIT(CR_STATUS_INITIATED);
 		frontier = next & ~seen;
 		seen |= next;
 	}
@@ -89,27 +79,17 @@ cr_can_reach(int from, int to, int64 attempts)
 	if (attempts == 0)
 		return (before & BIT(to)) != 0;
 	for (int s = 0; s < CR_STATUS_COUNT; s++)
-		if ((before & BIT(s)) && (next_statuses[s] & BIT(CR_STATUS_INITIATED)))
+		if ((before & BIT(s)) && (NEXT(s) & BIT(CR_STATUS_INITIATED)))
 			can_start = true;
 	return can_start &&
 		(reach_without_attempt(CR_STATUS_INITIATED) & BIT(to)) != 0;
 }
 
-/* Progress rank: PENDING 0, INITIATED 1, CONNECTED 2, the rest 3. */
+/* Progress rank: PENDING 0, INITIATED 1, CONNECTED 2, the outcomes 3. */
 static int
 status_rank(int status)
 {
-	switch (status)
-	{
-		case CR_STATUS_PENDING:
-			return 0;
-		case CR_STATUS_INITIATED:
-			return 1;
-		case CR_STATUS_CONNECTED:
-			return 2;
-		default:
-			return 3;
-	}
+	return cr_statuses[status].rank;
 }
 
 /* The status a value is in; an absent status counts as PENDING. */
@@ -125,12 +105,16 @@ cr_next_statuses_text(int from)
 {
 	StringInfoData buf;
 
-	if (next_statuses[from] == 0)
-		return psprintf("none (%s is terminal)", cr_status_names[from]);
+	if (NEXT(from) == 0)
+		return psprintf("none (%s is terminal)", cr_status_name(from));
 	initStringInfo(&buf);
-	for (int s = 0; s < CR_STATUS_COUNT; s++)
-		if (next_statuses[from] & BIT(s))
-			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", cr_status_names[s]);
+	for (int p = 0; p < CR_STATUS_COUNT; p++)
+	{
+		int			s = cr_status_at(p);
+
+		if (NEXT(from) & BIT(s))
+			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", cr_status_name(s));
+	}
 	return buf.data;
 }
 
@@ -153,6 +137,7 @@ PG_FUNCTION_INFO_V1(comm_status_can_transition);
 PG_FUNCTION_INFO_V1(comm_status_next);
 PG_FUNCTION_INFO_V1(comm_status_is_terminal);
 PG_FUNCTION_INFO_V1(comm_status_transitions);
+PG_FUNCTION_INFO_V1(comm_statuses);
 PG_FUNCTION_INFO_V1(comm_result_transition);
 PG_FUNCTION_INFO_V1(comm_result_merge);
 
@@ -177,9 +162,13 @@ comm_status_next(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(elemtype))
 		elog(ERROR, "could not determine the element type of comm_status[]");
-	for (int s = 0; s < CR_STATUS_COUNT; s++)
-		if (next_statuses[from] & BIT(s))
+	for (int p = 0; p < CR_STATUS_COUNT; p++)
+	{
+		int			s = cr_status_at(p);
+
+		if (NEXT(from) & BIT(s))
 			elems[n++] = CommStatusGetDatum(s);
+	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, elemtype, 1, true, TYPALIGN_CHAR));
 }
 
@@ -189,7 +178,7 @@ comm_status_is_terminal(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(cr_is_terminal(PG_GETARG_COMM_STATUS(0)));
 }
 
-/* The transition table as rows (from_status, to_status), in status order. */
+/* The allowed moves as rows (from_status, to_status), in listing order. */
 Datum
 comm_status_transitions(PG_FUNCTION_ARGS)
 {
@@ -200,14 +189,14 @@ comm_status_transitions(PG_FUNCTION_ARGS)
 		(void) cr_srf_first_call(fcinfo);
 	funcctx = SRF_PERCALL_SETUP();
 
-	/* user_fctx counts through the from x to pairs */
+	/* user_fctx counts through the from x to pairs of positions */
 	for (pos = (uint32) (uintptr_t) funcctx->user_fctx;
 		 pos < CR_STATUS_COUNT * CR_STATUS_COUNT; pos++)
 	{
-		int			from = pos / CR_STATUS_COUNT;
-		int			to = pos % CR_STATUS_COUNT;
+		int			from = cr_status_at(pos / CR_STATUS_COUNT);
+		int			to = cr_status_at(pos % CR_STATUS_COUNT);
 
-		if (next_statuses[from] & BIT(to))
+		if (NEXT(from) & BIT(to))
 		{
 			Datum		values[2] = {CommStatusGetDatum(from), CommStatusGetDatum(to)};
 			bool		nulls[2] = {false, false};
@@ -221,17 +210,54 @@ comm_status_transitions(PG_FUNCTION_ARGS)
 	SRF_RETURN_DONE(funcctx);
 }
 
+/*
+ * The status table as rows (status, rank, terminal, next_statuses, note),
+ * in listing order.
+ */
+Datum
+comm_statuses(PG_FUNCTION_ARGS)
+{
+	FuncCallContext *funcctx;
+	Datum		values[5];
+	bool		nulls[5] = {false, false, false, false, false};
+	int			s;
+	Datum		next[CR_STATUS_COUNT];
+	int			n = 0;
+
+	if (SRF_IS_FIRSTCALL())
+	{
+		funcctx = cr_srf_first_call(fcinfo);
+		funcctx->max_calls = CR_STATUS_COUNT;
+	}
+	funcctx = SRF_PERCALL_SETUP();
+	if (funcctx->call_cntr >= funcctx->max_calls)
+		SRF_RETURN_DONE(funcctx);
+	s = cr_status_at((int) funcctx->call_cntr);
+	for (int p = 0; p < CR_STATUS_COUNT; p++)
+		if (NEXT(s) & BIT(cr_status_at(p)))
+			next[n++] = CommStatusGetDatum(cr_status_at(p));
+	values[0] = CommStatusGetDatum(s);
+	values[1] = Int32GetDatum(status_rank(s));
+	values[2] = BoolGetDatum(cr_is_terminal(s));
+	values[3] = PointerGetDatum(construct_array(next, n,
+												TupleDescAttr(funcctx->tuple_desc, 0)->atttypid,
+												1, true, TYPALIGN_CHAR));
+	values[4] = CStringGetTextDatum(cr_statuses[s].note);
+	SRF_RETURN_NEXT(funcctx,
+					HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
+}
+
 static cr_noreturn void
 report_illegal_move(const CrView *v, int from, int to)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("invalid status transition from %s to %s",
-					cr_status_names[from], cr_status_names[to]),
+					cr_status_name(from), cr_status_name(to)),
 			 errdetail("The request is batch_id %s, reference_id %s.",
 					   cr_quote(v->var[CRV_BATCH_ID].data, v->var[CRV_BATCH_ID].len),
 					   cr_quote(v->var[CRV_REFERENCE_ID].data, v->var[CRV_REFERENCE_ID].len)),
-			 errhint("Allowed next statuses from %s: %s.", cr_status_names[from],
+			 errhint("Allowed next statuses from %s: %s.", cr_status_name(from),
 					 cr_next_statuses_text(from))));
 }
 
@@ -353,7 +379,8 @@ value_cmp(const CrView *a, const CrView *b, CrField field)
 	switch (def->kind)
 	{
 		case CRK_STATUS:
-			return cmp_int64(a->status, b->status);
+			return cmp_int64(cr_statuses[a->status].position,
+							 cr_statuses[b->status].position);
 		case CRK_TIMESTAMP:
 			/* the write-once instants: the earlier is the greater */
 			return cmp_int64(b->fixed[def->slot], a->fixed[def->slot]);

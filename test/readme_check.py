@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Check that README.md's lifecycle table says what comm_status_transitions()
-returns: the same moves, every status listed once as a "from"; that its
+"""Check that README.md's lifecycle table says what comm_statuses() and
+comm_status_transitions() return: every status once, in listing order, with
+its rank, whether it is terminal and its allowed next statuses; that its
 channel stage table says what comm_channel_statuses() returns; and that the
 client examples in README.md are, word for word, the ones in
 clients/*/README.md, which the clients' own tests run and compare with their
@@ -19,32 +20,35 @@ m = re.search(r"<!-- transitions:.*?-->\n(.*?)<!-- /transitions -->", readme, re
 if not m:
     sys.exit("README.md has no transitions table")
 
-documented, froms = set(), []
+documented, rows = set(), []
 for line in m.group(1).splitlines():
     cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    if len(cells) < 2 or cells[0] in ("from", "---"):
+    if len(cells) < 4 or cells[0] in ("status", "---"):
         continue
-    sources = [s.strip() for s in re.sub(r"\(.*?\)", "", cells[0]).split(",")]
-    targets = [] if cells[1] == "none" else [t.strip() for t in cells[1].split(",")]
-    froms += sources
-    documented |= {(s, t) for s in sources for t in targets}
+    status = re.sub(r"\(.*?\)", "", cells[0]).strip()
+    targets = [] if cells[3] == "none" else [t.strip() for t in cells[3].split(",")]
+    rows.append((status, cells[1], {"yes": "t", "no": "f"}.get(cells[2], cells[2])))
+    documented |= {(status, t) for t in targets}
 
-out = subprocess.run(["psql", "-X", "-At", "-F", " ", "-c",
-                      "SELECT from_status, to_status FROM comm_status_transitions()"],
-                     check=True, capture_output=True, text=True).stdout
-actual = {tuple(l.split()) for l in out.splitlines() if l}
-statuses = subprocess.run(["psql", "-X", "-At", "-c",
-                           "SELECT unnest('{PENDING,DUPLICATE,INITIATED,CONNECTED,COMPLETED,"
-                           "FAILED,CANCELED,INVALID,SKIPPED}'::comm_status[])"],
-                          check=True, capture_output=True, text=True).stdout.split()
+
+def psql(sql):
+    return subprocess.run(["psql", "-X", "-At", "-F", " ", "-c", sql],
+                          check=True, capture_output=True, text=True).stdout
+
+
+actual = {tuple(l.split()) for l in psql(
+    "SELECT from_status, to_status FROM comm_status_transitions()").splitlines() if l}
+table = [tuple(l.split()) for l in psql(
+    "SELECT status, rank, terminal FROM comm_statuses()").splitlines() if l]
 
 problems = []
 for pair in sorted(actual - documented):
     problems.append("missing from README: %s -> %s" % pair)
 for pair in sorted(documented - actual):
     problems.append("in README but not allowed: %s -> %s" % pair)
-if sorted(froms) != sorted(statuses):
-    problems.append("README lists these as 'from': %s" % ", ".join(froms))
+if rows != table:
+    problems.append("README's statuses (status, rank, terminal) differ from comm_statuses(): %s != %s"
+                    % (rows, table))
 checks, failed = 1, int(bool(problems))
 
 # The channel stage table must say what comm_channel_statuses() returns.
