@@ -5,8 +5,9 @@
 #   17  in a Debian trixie root, 18 in a Debian sid root, both made with
 #       debootstrap: the -Werror build with that release's own gcc, then the
 #       regression, isolation, README, fuzz (quick), dump/restore, crash and
-#       upgrade suites, the streaming standby and logical replication
-#       (test/run.sh with CR_SUITES).
+#       upgrade suites, the streaming standby, logical replication and
+#       Citus (test/run.sh with CR_SUITES; Citus 14.0.1 built in the root
+#       from ../shared/vendor the first time, test/lib/citus.sh).
 # Ends with a table: version, compiler, build warnings, tests passed/failed.
 #
 # Then the suites that need two roots at once (test/major/: dump and restore
@@ -21,12 +22,13 @@
 #
 # Runs as root or as a user with sudo (debootstrap and chroot need root).
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/citus.sh"
 
 CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
 CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
 # The suites that run inside the roots; the sanitizer run is left to 15 (its
 # work-around is specific to Debian 12's toolchain).
-CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade standby logical}
+CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade standby logical citus}
 declare -A suite_of=([17]=trixie [18]=sid)
 
 # The versions asked for, each once, checked before anything is made.
@@ -99,6 +101,16 @@ run_version() {
 		cr_as_root rm -f "$old_tar"
 		echo "no 1.1 sources for the upgrade suite (git archive 9d5ef02 failed)" >&2
 	}
+	# Citus's source archive for test/citus/, beside the copy as beside a
+	# checkout (the suite builds it once and keeps the build in the root).
+	local crc=0
+	cr_citus_archive "$v" || crc=$?
+	[ "$crc" -ne 2 ] || return 1
+	if [ "$crc" -eq 0 ]; then
+		cr_as_root mkdir -p "$root/build/shared/vendor" &&
+			cr_as_root cp "$CR_CITUS_ARCHIVE" "$(dirname "$CR_CITUS_ARCHIVE")/SHA256SUMS" "$root/build/shared/vendor/" ||
+			return 1
+	fi
 	# /proc for the suites' process substitutions (/dev/fd) and ps; it is
 	# unmounted when the run ends, however it ends (one left by a killed run
 	# is reused, not stacked).

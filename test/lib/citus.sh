@@ -5,9 +5,10 @@
 # Source after test/lib/cluster.sh.
 #
 #   cr_citus_installed        the server's own directories hold Citus
-#   cr_citus_version          the Citus release for this server: 13.2.2 for
-#                             15, 14.0.1 for 16 to 18 (what each supports)
-#   cr_citus_archive          sets CR_CITUS_ARCHIVE to the path of that
+#   cr_citus_version [MAJOR]  the Citus release for this server (or for
+#                             PostgreSQL MAJOR): 13.2.2 for 15, 14.0.1 for 16
+#                             to 18 (what each supports)
+#   cr_citus_archive [MAJOR]  sets CR_CITUS_ARCHIVE to the path of that
 #                             release's archive, checked against its
 #                             SHA256SUMS; returns 1 and sets CR_CITUS_WHY
 #                             when there is none, 2 when it fails the check
@@ -34,8 +35,8 @@ cr_citus_installed() {
 
 # The newest Citus release that supports the server's major version.
 cr_citus_version() {
-	local major
-	major=$("$PG_CONFIG" --version | sed -nE 's/^PostgreSQL ([0-9]+).*/\1/p')
+	local major=${1:-}
+	[ -n "$major" ] || major=$("$PG_CONFIG" --version | sed -nE 's/^PostgreSQL ([0-9]+).*/\1/p')
 	case $major in
 	15) echo 13.2.2 ;;
 	16 | 17 | 18) echo 14.0.1 ;;
@@ -60,8 +61,8 @@ cr_citus_vendor_dirs() {
 cr_citus_archive() {
 	local ver dir file sums looked=()
 	CR_CITUS_WHY= CR_CITUS_ARCHIVE=
-	if ! ver=$(cr_citus_version); then
-		CR_CITUS_WHY="no Citus release in the vendor archives supports $("$PG_CONFIG" --version)"
+	if ! ver=$(cr_citus_version "${1:-}"); then
+		CR_CITUS_WHY="no Citus release in the vendor archives supports PostgreSQL ${1:-$("$PG_CONFIG" --version)}"
 		return 1
 	fi
 	file=citus-$ver.tar.gz
