@@ -69,7 +69,7 @@ fi
 if [ "$CITUS_FROM" = installed ]; then
 	cr_require build python3
 else
-	cr_require build python3 gssapi openssl lz4 zstd
+	cr_require build python3 gssapi openssl icu lz4 zstd
 fi
 # The private installation (a copy of the server's files with this build):
 # inherited from test/run.sh, or made here; Citus's files are copied into a

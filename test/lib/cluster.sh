@@ -84,11 +84,13 @@ cr_need() {
 	perf) CR_NEED_PKG=linux-perf CR_NEED_WHAT=perf; cr_cmd perf ;;
 	debootstrap) CR_NEED_PKG=debootstrap CR_NEED_WHAT=debootstrap; cr_cmd debootstrap ;;
 	# Citus's build (test/lib/citus.sh): the server's libpq/libpq-be.h
-	# includes the OpenSSL and GSSAPI headers; lz4 and zstd for columnar.
-	gssapi | openssl | lz4 | zstd)
+	# includes the OpenSSL and GSSAPI headers, utils/pg_locale.h ICU's;
+	# lz4 and zstd for columnar.
+	gssapi | openssl | icu | lz4 | zstd)
 		case $1 in
 		gssapi) CR_NEED_PKG=libkrb5-dev header=/usr/include/gssapi/gssapi.h ;;
 		openssl) CR_NEED_PKG=libssl-dev header=/usr/include/openssl/ssl.h ;;
+		icu) CR_NEED_PKG=libicu-dev header=/usr/include/unicode/ucol.h ;;
 		*) CR_NEED_PKG=lib$1-dev header=/usr/include/$1.h ;;
 		esac
 		CR_NEED_WHAT="the $1 headers (for Citus), $header"
