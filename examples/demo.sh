@@ -20,4 +20,5 @@ results=$(cd "$(dirname "$results")" && pwd)/$(basename "$results")
 cr_require build
 cr_build_install
 cr_cluster_start
-"$CR_PGBIN/psql" -X -v ON_ERROR_STOP=1 -v results="$results" -v today="$here/today_response.json" -f "$here/demo.sql"
+"$CR_PGBIN/psql" -X -v ON_ERROR_STOP=1 -v results="$results" -v today="$here/today_response.json" \
+	-v checked="$here/response_20260305.json" -f "$here/demo.sql"

@@ -256,3 +256,40 @@ FROM results;
 \else
 \echo '(skipped: run with -v today=examples/today_response.json)'
 \endif
+
+\echo '== 12. A whole response, with nothing lost (comm_results_checked and examples/load_checked.sql)'
+-- A batch of March 2026, when the API sent CALL_COMPLETED, SENT and
+-- UNSUBSCRIBED; it holds an SMS whose line_type is "" (legal: the SDKs type
+-- it as a plain string), one request twice, a bad target, a status the API
+-- never sent, and a null.  The valid records load; each bad element waits
+-- in results_rejects with its problems and its exact text.
+\if :{?checked}
+CREATE TEMP TABLE checked_lines (n bigint GENERATED ALWAYS AS IDENTITY, line text);
+\set load_checked '\\copy checked_lines(line) from ' :'checked' ' with (format csv, quote e''\\x01'', delimiter e''\\x02'')'
+:load_checked
+SELECT string_agg(line, E'\n' ORDER BY n) AS body FROM checked_lines \gset
+\ir load_checked.sql
+EXECUTE load_response(:'body', '20260305.1');
+SELECT reference_id(r) AS ref, request_status(r) AS status, channel_manager_status(r) AS channel_status,
+       quote_nullable(line_type(r)) AS line_type
+FROM results WHERE batch_id(r) = '20260305.1' ORDER BY r;
+\echo 'Waiting in results_rejects, each with every problem and its text as it came:'
+SELECT ordinal, x ->> 'sqlstate' AS sqlstate, coalesce(x ->> 'field', '') AS field, x ->> 'message' AS problem,
+       CASE WHEN length(element) > 40 THEN left(element, 37) || '...' ELSE element END AS element
+FROM results_rejects, jsonb_array_elements(errors) x
+WHERE batch_id = '20260305.1' ORDER BY ordinal;
+\echo 'The report counts every status, the ones of 1.3 in their own columns:'
+SELECT batch_id AS batch, total, completed, call_completed, sent, unsubscribed, pending, done, status_counts
+FROM batch_report WHERE batch_id = '20260305.1';
+\echo 'Fetched again later, when the API had renamed CALL_COMPLETED to COMPLETED: the guard lets the rename through.'
+EXECUTE load_response(replace(:'body', '"CALL_COMPLETED"', '"COMPLETED"'), '20260305.1');
+SELECT reference_id(r) AS ref, request_status(r) AS status FROM results
+WHERE batch_id(r) = '20260305.1' AND reference_id(r) = 'M-1';
+\echo 'After the target is corrected at the source, the replay moves that reject in and keeps the others:'
+UPDATE results_rejects SET element = replace(element, '"555-12"', '"+15125550405"')
+WHERE batch_id = '20260305.1' AND element LIKE '%"555-12"%';
+EXECUTE replay_rejects;
+SELECT ordinal, element FROM results_rejects WHERE batch_id = '20260305.1' AND length(element) < 30 ORDER BY ordinal;
+\else
+\echo '(skipped: run with -v checked=examples/response_20260305.json)'
+\endif

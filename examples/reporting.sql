@@ -15,7 +15,9 @@ SELECT batch_id, (s).total, (s).pending, (s).initiated, (s).connected, (s).compl
        (s).attempts, (s).first_created_at, (s).last_sent_at, (s).done,
        round(((s).total - (s).pending - (s).initiated - (s).connected - (s).failed)::numeric
              / nullif((s).total, 0), 3) AS completion_ratio,
-       (s).status_counts
+       (s).status_counts,
+       -- the statuses of 1.3, at the end so that the view can be replaced in place
+       (s).call_completed, (s).sent, (s).unsubscribed
 FROM (SELECT batch_id(r) AS batch_id, comm_batch_summary(r) AS s FROM results GROUP BY 1) b;
 
 COMMENT ON VIEW batch_report IS 'one row per batch: counts per status, attempts, done, and the share of results in a terminal status';

@@ -32,16 +32,16 @@ COMMENT ON FUNCTION comm_results_checked(jsonb, text) IS 'one row per element of
 
 -- CALL_COMPLETED, SENT and UNSUBSCRIBED join the nine statuses of 1.0
 -- with new codes; the nine keep theirs, their stored and binary forms and
--- their order among themselves.  comm_status sorts in the API's listing
--- order, so the three sit where the API listed them.
-COMMENT ON TYPE comm_status IS 'status of a communication request, sorted in the API''s listing order: PENDING, DUPLICATE, INITIATED, CONNECTED, SENT, CALL_COMPLETED, COMPLETED, FAILED, CANCELED, INVALID, UNSUBSCRIBED, SKIPPED';
+-- their order.  comm_status sorts by code, the new ones after the nine, so
+-- that an index built by one release is in order for every other.
+COMMENT ON TYPE comm_status IS 'status of a communication request: PENDING, DUPLICATE, INITIATED, CONNECTED, COMPLETED, FAILED, CANCELED, INVALID, SKIPPED, CALL_COMPLETED, SENT or UNSUBSCRIBED (sorted in that order)';
 
 -- The status table, from which the lifecycle follows.
 CREATE FUNCTION comm_statuses()
-	RETURNS TABLE (status comm_status, rank integer, terminal boolean,
+	RETURNS TABLE (status comm_status, listed integer, rank integer, terminal boolean,
 				   next_statuses comm_status[], note text)
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 12;
-COMMENT ON FUNCTION comm_statuses() IS 'every status in listing order, with its progress rank (as comm_result_merge compares), whether it is terminal, its allowed next statuses, and why it sits there';
+COMMENT ON FUNCTION comm_statuses() IS 'every status, with its position in the API''s listing and its progress rank (which comm_result_merge compares), whether it is terminal, its allowed next statuses, and why it sits there';
 
 ------------------------------------------------------------------------
 -- comm_batch_tally: the report state that counts every status

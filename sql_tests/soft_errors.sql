@@ -36,6 +36,8 @@ LATERAL (SELECT message FROM comm_result_errors(v.input) LIMIT 1) l;
 SELECT pg_input_is_valid('FAILED', 'comm_status') AS upper_case, pg_input_is_valid('failed', 'comm_status') AS lower_case;
 SELECT sql_error_code, message, detail, hint FROM pg_input_error_info('DONE', 'comm_status');
 SELECT sql_error_code, message FROM pg_input_error_info('(1,2)', 'comm_batch_state');
+SELECT sql_error_code, message, detail FROM pg_input_error_info('(1,2)', 'comm_batch_tally');
+SELECT pg_input_is_valid('(1,0,0,0,0,0,0,0,0,0,0,1,0,0,,,,)', 'comm_batch_tally') AS tally_with_sent;
 -- A domain's CHECK is also reported softly.
 CREATE DOMAIN completed_result AS comm_result
   CHECK (request_status(VALUE) IS NOT DISTINCT FROM 'COMPLETED');

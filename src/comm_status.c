@@ -4,9 +4,8 @@
  *		status table (cr_status_table.c).  Written in C rather than as a SQL
  *		enum so that the extension stays relocatable and needs no catalog
  *		look-up by name.  Text is the status name in upper case; binary is
- *		the name too, as for enums.  The order is the API's listing order
- *		(the table's position column); the hash is of the code, which never
- *		changes.
+ *		the name too, as for enums.  The order and the hash are of the code,
+ *		which never changes.
  */
 #include "postgres.h"
 
@@ -106,22 +105,14 @@ comm_status_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-/* Statuses compare by their position in the listing. */
-static inline int
-status_position(int status)
-{
-	if (unlikely(status < 0 || status >= CR_STATUS_COUNT))
-		(void) status_name(status);	/* raises */
-	return cr_statuses[status].position;
-}
-
-#define POSITION(n)	status_position(PG_GETARG_COMM_STATUS(n))
+/* Statuses compare by code. */
+#define CODE(n)	PG_GETARG_COMM_STATUS(n)
 
 #define STATUS_CMP(name, op) \
 Datum \
 name(PG_FUNCTION_ARGS) \
 { \
-	PG_RETURN_BOOL(POSITION(0) op POSITION(1)); \
+	PG_RETURN_BOOL(CODE(0) op CODE(1)); \
 }
 
 STATUS_CMP(comm_status_eq, ==)
@@ -134,8 +125,8 @@ STATUS_CMP(comm_status_ge, >=)
 Datum
 comm_status_cmp(PG_FUNCTION_ARGS)
 {
-	int			a = POSITION(0);
-	int			b = POSITION(1);
+	int			a = CODE(0);
+	int			b = CODE(1);
 
 	PG_RETURN_INT32((a > b) - (a < b));
 }

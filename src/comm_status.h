@@ -1,10 +1,10 @@
 /*
  * comm_status.h
  *		The request statuses, as a one-byte base type.  A status's code is
- *		stored on disk and sent in binary comm_result values: never
- *		renumber, only append.  The sort order is the API's listing order,
- *		a column of the status table (cr_status_table.c), so that a status
- *		added later can sort where the API lists it.
+ *		stored on disk and sent in binary comm_result values, and it is the
+ *		type's sort order: never renumber, only append, so that an index
+ *		built by one release is in order for every other (a library put
+ *		back after a newer one stored a newer status included).
  */
 #ifndef COMM_STATUS_H
 #define COMM_STATUS_H
@@ -38,7 +38,8 @@ typedef enum CrStatus
 typedef struct CrStatusDef
 {
 	const char *name;			/* the API's spelling */
-	int			position;		/* in the API's listing: comm_status's order */
+	int			position;		/* in the API's listing: at equal progress,
+								 * merge takes the status listed later */
 	int			rank;			/* progress: 0 pending, 1 initiated, 2
 								 * connected, 3 an outcome */
 	bool		terminal;		/* the request is finished */
@@ -50,9 +51,7 @@ extern const CrStatusDef cr_statuses[CR_STATUS_COUNT];
 
 /* The status named by exactly these bytes, or -1. */
 extern int	cr_status_lookup(const char *s, int len);
-/* The status at a listing position. */
-extern int	cr_status_at(int position);
-/* "PENDING, DUPLICATE, ...": every status in listing order, for hints. */
+/* "PENDING, DUPLICATE, ...": every status in code order, for hints. */
 extern const char *cr_status_list(void);
 
 #define cr_status_name(s)	(cr_statuses[(s)].name)

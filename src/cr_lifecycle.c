@@ -108,13 +108,9 @@ cr_next_statuses_text(int from)
 	if (NEXT(from) == 0)
 		return psprintf("none (%s is terminal)", cr_status_name(from));
 	initStringInfo(&buf);
-	for (int p = 0; p < CR_STATUS_COUNT; p++)
-	{
-		int			s = cr_status_at(p);
-
+	for (int s = 0; s < CR_STATUS_COUNT; s++)
 		if (NEXT(from) & BIT(s))
 			appendStringInfo(&buf, "%s%s", buf.len ? ", " : "", cr_status_name(s));
-	}
 	return buf.data;
 }
 
@@ -162,13 +158,9 @@ comm_status_next(PG_FUNCTION_ARGS)
 
 	if (!OidIsValid(elemtype))
 		elog(ERROR, "could not determine the element type of comm_status[]");
-	for (int p = 0; p < CR_STATUS_COUNT; p++)
-	{
-		int			s = cr_status_at(p);
-
+	for (int s = 0; s < CR_STATUS_COUNT; s++)
 		if (NEXT(from) & BIT(s))
 			elems[n++] = CommStatusGetDatum(s);
-	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, elemtype, 1, true, TYPALIGN_CHAR));
 }
 
@@ -178,7 +170,7 @@ comm_status_is_terminal(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(cr_is_terminal(PG_GETARG_COMM_STATUS(0)));
 }
 
-/* The allowed moves as rows (from_status, to_status), in listing order. */
+/* The allowed moves as rows (from_status, to_status), in status order. */
 Datum
 comm_status_transitions(PG_FUNCTION_ARGS)
 {
@@ -189,12 +181,12 @@ comm_status_transitions(PG_FUNCTION_ARGS)
 		(void) cr_srf_first_call(fcinfo);
 	funcctx = SRF_PERCALL_SETUP();
 
-	/* user_fctx counts through the from x to pairs of positions */
+	/* user_fctx counts through the from x to pairs */
 	for (pos = (uint32) (uintptr_t) funcctx->user_fctx;
 		 pos < CR_STATUS_COUNT * CR_STATUS_COUNT; pos++)
 	{
-		int			from = cr_status_at(pos / CR_STATUS_COUNT);
-		int			to = cr_status_at(pos % CR_STATUS_COUNT);
+		int			from = pos / CR_STATUS_COUNT;
+		int			to = pos % CR_STATUS_COUNT;
 
 		if (NEXT(from) & BIT(to))
 		{
@@ -211,15 +203,15 @@ comm_status_transitions(PG_FUNCTION_ARGS)
 }
 
 /*
- * The status table as rows (status, rank, terminal, next_statuses, note),
- * in listing order.
+ * The status table as rows (status, listed, rank, terminal, next_statuses,
+ * note), in status order.
  */
 Datum
 comm_statuses(PG_FUNCTION_ARGS)
 {
 	FuncCallContext *funcctx;
-	Datum		values[5];
-	bool		nulls[5] = {false, false, false, false, false};
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
 	int			s;
 	Datum		next[CR_STATUS_COUNT];
 	int			n = 0;
@@ -232,17 +224,18 @@ comm_statuses(PG_FUNCTION_ARGS)
 	funcctx = SRF_PERCALL_SETUP();
 	if (funcctx->call_cntr >= funcctx->max_calls)
 		SRF_RETURN_DONE(funcctx);
-	s = cr_status_at((int) funcctx->call_cntr);
-	for (int p = 0; p < CR_STATUS_COUNT; p++)
-		if (NEXT(s) & BIT(cr_status_at(p)))
-			next[n++] = CommStatusGetDatum(cr_status_at(p));
+	s = (int) funcctx->call_cntr;
+	for (int t = 0; t < CR_STATUS_COUNT; t++)
+		if (NEXT(s) & BIT(t))
+			next[n++] = CommStatusGetDatum(t);
 	values[0] = CommStatusGetDatum(s);
-	values[1] = Int32GetDatum(status_rank(s));
-	values[2] = BoolGetDatum(cr_is_terminal(s));
-	values[3] = PointerGetDatum(construct_array(next, n,
+	values[1] = Int32GetDatum(cr_statuses[s].position);
+	values[2] = Int32GetDatum(status_rank(s));
+	values[3] = BoolGetDatum(cr_is_terminal(s));
+	values[4] = PointerGetDatum(construct_array(next, n,
 												TupleDescAttr(funcctx->tuple_desc, 0)->atttypid,
 												1, true, TYPALIGN_CHAR));
-	values[4] = CStringGetTextDatum(cr_statuses[s].note);
+	values[5] = CStringGetTextDatum(cr_statuses[s].note);
 	SRF_RETURN_NEXT(funcctx,
 					HeapTupleGetDatum(heap_form_tuple(funcctx->tuple_desc, values, nulls)));
 }
@@ -341,8 +334,9 @@ comm_result_transition(PG_FUNCTION_ARGS)
  * Merging.  Progress is (attempt_count, rank): the snapshot further along
  * wins, except for the write-once instants.  At equal progress each field
  * takes the greater of its two states, in one fixed order per field:
- * absent < null < present, then the value (statuses in listing order,
- * channel_manager_status and insights_status by their stage in
+ * absent < null < present, then the value (statuses by their position in
+ * the API's listing, not by code, so that a renamed status's later name
+ * wins; channel_manager_status and insights_status by their stage in
  * cr_channel.c, then bytewise; other strings and jsonb images bytewise,
  * numbers numerically; for the sid, at equal value, today's name after
  * April's).  created_at and sent_at, which the guard trigger lets be set

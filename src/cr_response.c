@@ -258,14 +258,22 @@ cr_bad_response(const char *s, size_t len, const CrSplit *split, bool checked)
 				 errmsg("invalid input syntax for type comm_result"),
 				 errdetail("%s", detail)));
 	}
-	if (json_ok)
+	if (skip_ws(s, 0, len) == len)
+		detail = "The response is empty.";
+	else if (json_ok)
 		detail = psprintf("Found %s.", top_level_kind(s, len));
+	else if (split->bad_at == (int) len)
+	{
+		/* the scan ran out of text: the usual cut-off download */
+		detail = psprintf("The response ends before its array is closed, after %d complete %s.",
+						  split->n, split->n == 1 ? "element" : "elements");
+		at = len;
+	}
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("response is not a complete JSON array"),
 			 errdetail("%s The problem is at byte %zu of %zu (line %d).",
-					   len == 0 ? "The response is empty." : detail,
-					   at, len, line_of(s, at)),
+					   detail, at, len, line_of(s, at)),
 			 errhint("A response that was cut off, or a page sent instead of the results, loads nothing: fetch it again.")));
 }
 

@@ -6,13 +6,16 @@
  *		read it; the next change of the API's status list is a row here
  *		plus its tests.
  *
- * Rows are indexed by code (comm_status.h): codes are stored and never
- * change.  position is the API's listing order (its SDKs' RequestStatus
- * enum), which is comm_status's sort order; the nine statuses of 1.0 keep
- * their order among themselves, and the three of 1.3 sit where the API
- * listed them.  rank is the progress comm_result_merge compares (with
- * attempt_count); terminal says the request is finished (comm_batch_summary's
- * done); next lists the allowed moves.
+ * Rows are indexed by code (comm_status.h): codes are stored, never
+ * change, and order comm_status (the nine of 1.0 in the API's listing of
+ * the time, then the later ones in the order they were added), so that an
+ * index built by any release is in order for every other.  position is the
+ * API's listing order (its SDKs' RequestStatus enum), where the statuses of
+ * 1.3 sit between the others: at equal progress comm_result_merge takes the
+ * status listed later, so the later name of a renamed status wins.  rank is
+ * the progress merge compares (with attempt_count); terminal says the
+ * request is finished (comm_batch_summary's done); next lists the allowed
+ * moves.
  *
  * The three statuses of 1.3 were sent by the API and listed in its SDKs'
  * RequestStatus for a while, then renamed or dropped:
@@ -82,16 +85,6 @@ cr_status_lookup(const char *s, int len)
 	return -1;
 }
 
-int
-cr_status_at(int position)
-{
-	for (int i = 0; i < CR_STATUS_COUNT; i++)
-		if (cr_statuses[i].position == position)
-			return i;
-	elog(ERROR, "no comm_status at position %d", position);
-	return -1;					/* keep compiler quiet */
-}
-
 const char *
 cr_status_list(void)
 {
@@ -103,8 +96,8 @@ cr_status_list(void)
 		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
 
 		initStringInfo(&buf);
-		for (int p = 0; p < CR_STATUS_COUNT; p++)
-			appendStringInfo(&buf, "%s%s", p ? ", " : "", cr_status_name(cr_status_at(p)));
+		for (int i = 0; i < CR_STATUS_COUNT; i++)
+			appendStringInfo(&buf, "%s%s", i ? ", " : "", cr_status_name(i));
 		MemoryContextSwitchTo(old);
 		list = buf.data;
 	}

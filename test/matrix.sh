@@ -101,6 +101,12 @@ run_version() {
 		cr_as_root rm -f "$old_tar"
 		echo "no 1.1 sources for the upgrade suite (git archive 9d5ef02 failed)" >&2
 	}
+	# and the 1.2 release's, likewise
+	local old_tar_1_2=$root/build/comm_result/test/upgrade/comm_result-1.2.tar
+	git -C "$CR_ROOT" archive 369ea52 | cr_as_root tee "$old_tar_1_2" >/dev/null || {
+		cr_as_root rm -f "$old_tar_1_2"
+		echo "no 1.2 sources for the upgrade suite (git archive 369ea52 failed)" >&2
+	}
 	# Citus's source archive for test/citus/, beside the copy as beside a
 	# checkout (the suite builds it once and keeps the build in the root).
 	local crc=0

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Check that README.md's lifecycle table says what comm_statuses() and
-comm_status_transitions() return: every status once, in listing order, with
-its rank, whether it is terminal and its allowed next statuses; that its
+comm_status_transitions() return: every status once, in status order, with
+its place in the API's listing, its rank, whether it is terminal and its
+allowed next statuses; that its
 channel stage table says what comm_channel_statuses() returns; and that the
 client examples in README.md are, word for word, the ones in
 clients/*/README.md, which the clients' own tests run and compare with their
@@ -23,11 +24,11 @@ if not m:
 documented, rows = set(), []
 for line in m.group(1).splitlines():
     cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    if len(cells) < 4 or cells[0] in ("status", "---"):
+    if len(cells) < 5 or cells[0] in ("status", "---"):
         continue
     status = re.sub(r"\(.*?\)", "", cells[0]).strip()
-    targets = [] if cells[3] == "none" else [t.strip() for t in cells[3].split(",")]
-    rows.append((status, cells[1], {"yes": "t", "no": "f"}.get(cells[2], cells[2])))
+    targets = [] if cells[4] == "none" else [t.strip() for t in cells[4].split(",")]
+    rows.append((status, cells[1], cells[2], {"yes": "t", "no": "f"}.get(cells[3], cells[3])))
     documented |= {(status, t) for t in targets}
 
 
@@ -39,7 +40,7 @@ def psql(sql):
 actual = {tuple(l.split()) for l in psql(
     "SELECT from_status, to_status FROM comm_status_transitions()").splitlines() if l}
 table = [tuple(l.split()) for l in psql(
-    "SELECT status, rank, terminal FROM comm_statuses()").splitlines() if l]
+    "SELECT status, listed, rank, terminal FROM comm_statuses()").splitlines() if l]
 
 problems = []
 for pair in sorted(actual - documented):
@@ -47,7 +48,7 @@ for pair in sorted(actual - documented):
 for pair in sorted(documented - actual):
     problems.append("in README but not allowed: %s -> %s" % pair)
 if rows != table:
-    problems.append("README's statuses (status, rank, terminal) differ from comm_statuses(): %s != %s"
+    problems.append("README's statuses (status, listed, rank, terminal) differ from comm_statuses(): %s != %s"
                     % (rows, table))
 checks, failed = 1, int(bool(problems))
 

@@ -1,10 +1,14 @@
 // Types for pg-comm-result (node-postgres support for the comm_result extension).
 /// <reference types="node" />
 
-/** The nine statuses, in the extension's listing order. */
+/**
+ * The twelve statuses: the nine of 1.0 and CALL_COMPLETED, SENT and
+ * UNSUBSCRIBED (1.3), which the API sent for a while.
+ */
 export type CommStatus =
   | 'PENDING' | 'DUPLICATE' | 'INITIATED' | 'CONNECTED' | 'COMPLETED'
   | 'FAILED' | 'CANCELED' | 'INVALID' | 'SKIPPED'
+  | 'CALL_COMPLETED' | 'SENT' | 'UNSUBSCRIBED'
 
 /** Any JSON value, as request_variables holds them. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
@@ -168,9 +172,13 @@ export function parseCommResultBinary(data: Uint8Array, options?: ParseOptions):
 /** RFC 3339 text to microseconds since 2000-01-01 UTC, as the server reads it. */
 export function parseTimestamp(text: string, field?: string): bigint
 
-/** What toCommResultBinary refuses itself; `code` is the SQLSTATE the server gives the same mistake in text input. */
+/**
+ * What toCommResultBinary refuses itself; `code` is the SQLSTATE the server
+ * gives the same mistake in text input. loadResponse throws one with code
+ * '22021' for a string body with a lone surrogate, which UTF-8 cannot carry.
+ */
 export class CommResultInputError extends TypeError {
-  code: '22P02' | '22003' | '22007' | '22008'
+  code: '22P02' | '22003' | '22007' | '22008' | '22021'
 }
 
 /** Binary data that parseCommResultBinary cannot read (code '22P03', as the server's receive). */
@@ -184,5 +192,59 @@ export const FIELDS: readonly string[]
 /** The two keys of the sid: ['call_manager_sid', 'channel_manager_sid']. */
 export const SID_KEYS: readonly ['call_manager_sid', 'channel_manager_sid']
 
-/** The nine statuses, in code order. */
+/** The twelve statuses in code order (the status byte of the binary format): PENDING 0 ... SKIPPED 8, CALL_COMPLETED 9, SENT 10, UNSUBSCRIBED 11. */
 export const STATUSES: readonly CommStatus[]
+
+/**
+ * A table name for the load helpers: a name, 'schema.name' (one dot at most),
+ * or [schema, name] / [name] for names with a dot. Each part is quoted as an
+ * identifier: taken as written, case, spaces and quotes included.
+ */
+export type TableName = string | readonly [string] | readonly [string, string]
+
+export interface LoadOptions {
+  /** The results table (default 'results'). */
+  table?: TableName
+  /** The rejects table (default 'results_rejects'). */
+  rejectsTable?: TableName
+}
+
+/** What loadResponse did with one response. */
+export interface LoadCounts {
+  /** Distinct requests (batch_id, reference_id) among the valid records. */
+  valid: number
+  /** Rows of the results table inserted or changed. */
+  loaded: number
+  /** valid - loaded: already there, and the merge changed nothing. */
+  unchanged: number
+  /** Elements that are not valid records. */
+  rejected: number
+  /** Of those, the ones not yet kept in the rejects table for this batch. */
+  newRejects: number
+}
+
+/** What replayRejects did. */
+export interface ReplayCounts {
+  /** Rejects that load now, moved into the results table. */
+  replayed: number
+  /** Rejects that still do not load, left as they are. */
+  stillRejected: number
+}
+
+/**
+ * Load one response of the results endpoint in one statement, losing
+ * nothing (examples/load_checked.sql): the valid records are merged into the
+ * results table, every other element is kept in the rejects table with its
+ * problems and its exact text. The body, as received, is sent as its UTF-8
+ * bytes in one parameter and never parsed on the client. A body that is not
+ * a complete JSON array rejects with a pg DatabaseError of code '22P02', and
+ * nothing is written.
+ */
+export function loadResponse(client: Queryable, body: string | Uint8Array, batchId: string,
+  options?: LoadOptions): Promise<LoadCounts>
+
+/** Create the two tables of the recipe and their unique indexes, if missing (one query, one transaction). */
+export function ensureTables(client: Queryable, options?: LoadOptions): Promise<void>
+
+/** Move the rejects that are valid now into the results table; the others stay. */
+export function replayRejects(client: Queryable, options?: LoadOptions): Promise<ReplayCounts>

@@ -354,8 +354,12 @@ function commResult (obj) {
 
 // The binary format (main README "Binary format"; src/cr_binary.c): version 1
 // for a value of April fields with the April sid key, version 2 otherwise.
-const STATUSES = ['PENDING', 'DUPLICATE', 'INITIATED', 'CONNECTED', 'COMPLETED',
-  'FAILED', 'CANCELED', 'INVALID', 'SKIPPED']
+// The statuses by code, the status byte (src/comm_status.h): codes are
+// permanent, a new status is appended. 0 to 8 since 1.0; CALL_COMPLETED, SENT
+// and UNSUBSCRIBED, which the API sent for a while, since 1.3. comm_status
+// sorts in the API's listing order, on the server.
+const STATUSES = Object.freeze(['PENDING', 'DUPLICATE', 'INITIATED', 'CONNECTED', 'COMPLETED',
+  'FAILED', 'CANCELED', 'INVALID', 'SKIPPED', 'CALL_COMPLETED', 'SENT', 'UNSUBSCRIBED'])
 const F = {
   STATUS: 0x0001,
   CREATED: 0x0004,
@@ -714,6 +718,169 @@ function commResultBinary (obj) {
   }
 }
 
+/* ------------------------------------------------- loading a response */
+
+// The statements of examples/load_checked.sql, word for word, with the table
+// and index names, the body and the batch id as placeholders (a test
+// compares them with the recipe). The body goes as its UTF-8 bytes, one
+// bytea parameter, and the server decodes them (convert_from where the
+// recipe has its text parameter): the same statement as the Python client's.
+const DDL = [
+  'CREATE TABLE IF NOT EXISTS {results} (r comm_result NOT NULL)',
+  'CREATE UNIQUE INDEX IF NOT EXISTS {results_key} ON {results} ((batch_id(r)), (reference_id(r)))',
+  `CREATE TABLE IF NOT EXISTS {results_rejects} (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    batch_id    text NOT NULL,
+    ordinal     integer NOT NULL,
+    errors      jsonb NOT NULL,
+    element     text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now()
+)`,
+  'CREATE UNIQUE INDEX IF NOT EXISTS {results_rejects_once} ON {results_rejects} (batch_id, md5(element))'
+]
+const LOAD = `WITH checked AS MATERIALIZED (
+    SELECT * FROM comm_results_checked({body}, {batch_id})
+), kept AS (
+    INSERT INTO {results_rejects} (batch_id, ordinal, errors, element)
+    SELECT {batch_id}, ordinal, errors, element FROM checked WHERE result IS NULL
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), latest AS (
+    SELECT comm_result_latest(result) AS r FROM checked WHERE result IS NOT NULL
+    GROUP BY batch_id(result), reference_id(result)
+), loaded AS (
+    INSERT INTO {results} AS t (r) SELECT r FROM latest
+    ON CONFLICT ((batch_id(r)), (reference_id(r)))
+    DO UPDATE SET r = comm_result_merge(t.r, excluded.r)
+    WHERE comm_result_merge(t.r, excluded.r) <> t.r
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM latest) AS valid,
+       (SELECT count(*) FROM loaded) AS loaded,
+       (SELECT count(*) FROM checked WHERE result IS NULL) AS rejected,
+       (SELECT count(*) FROM kept) AS new_rejects`
+const REPLAY = `WITH now_valid AS MATERIALIZED (
+    SELECT j.id, c.result
+    FROM {results_rejects} j, comm_results_checked('[' || j.element || ']', j.batch_id) c
+    WHERE c.result IS NOT NULL
+), replayed AS (
+    DELETE FROM {results_rejects} WHERE id IN (SELECT id FROM now_valid)
+    RETURNING 1
+), loaded AS (
+    INSERT INTO {results} AS t (r)
+    SELECT comm_result_latest(result) FROM now_valid
+    GROUP BY batch_id(result), reference_id(result)
+    ON CONFLICT ((batch_id(r)), (reference_id(r)))
+    DO UPDATE SET r = comm_result_merge(t.r, excluded.r)
+    WHERE comm_result_merge(t.r, excluded.r) <> t.r
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM replayed) AS replayed,
+       (SELECT count(*) FROM {results_rejects}) - (SELECT count(*) FROM replayed) AS still_rejected`
+const PARAMS = { body: "convert_from($1, 'UTF8')", batch_id: '$2' }
+
+const quoteIdent = (part) => '"' + part.replace(/"/g, '""') + '"'
+
+/**
+ * A table name as given -> its parts. A string is a name or "schema.name"
+ * (one dot at most); an array of one or two strings is taken part for part
+ * (for a name with a dot in it). Each part is quoted as an identifier: taken
+ * as written, case, spaces and quotes included, never as SQL.
+ */
+function tableParts (name, option) {
+  let parts
+  if (typeof name === 'string') parts = name.split('.')
+  else if (Array.isArray(name) && name.every((p) => typeof p === 'string')) parts = name.slice()
+  else throw new TypeError(`comm_result: option "${option}" must be a string or a [schema, name] array, not ${String(name)}`)
+  if (parts.length < 1 || parts.length > 2 || parts.some((p) => p === '' || p.includes('\0'))) {
+    throw new TypeError(`comm_result: option "${option}" must be a name or a schema and a name, not empty and without zero characters: ${JSON.stringify(name)}`)
+  }
+  return parts
+}
+
+/** The names the statements use, quoted, for the options given. */
+function tableNames (options) {
+  const o = Object.assign({ table: 'results', rejectsTable: 'results_rejects' }, options || {})
+  const results = tableParts(o.table, 'table')
+  const rejects = tableParts(o.rejectsTable, 'rejectsTable')
+  if (results.join('\0') === rejects.join('\0')) {
+    throw new TypeError(`comm_result: options "table" and "rejectsTable" must be two tables: both are ${JSON.stringify(o.table)}`)
+  }
+  return {
+    results: results.map(quoteIdent).join('.'),
+    results_rejects: rejects.map(quoteIdent).join('.'),
+    // in the table's schema, as CREATE INDEX puts them
+    results_key: quoteIdent(results[results.length - 1] + '_key'),
+    results_rejects_once: quoteIdent(rejects[rejects.length - 1] + '_once')
+  }
+}
+
+const fill = (template, names) => template.replace(/\{(\w+)\}/g, (_, key) => names[key])
+
+function queryable (client) {
+  if (!client || typeof client.query !== 'function') {
+    throw new TypeError('comm_result: a pg.Client, a pooled client or a pg.Pool is needed')
+  }
+  return client
+}
+
+/**
+ * Create the recipe's two tables and their unique indexes if missing: one
+ * query of four statements, which the server runs as one transaction.
+ * @param {import('./index').Queryable} client
+ * @param {import('./index').LoadOptions} [options]
+ */
+async function ensureTables (client, options) {
+  const names = tableNames(options)
+  await queryable(client).query(DDL.map((ddl) => fill(ddl, names)).join(';\n'))
+}
+
+// A lone surrogate has no UTF-8 form (Buffer.from would make it U+FFFD).
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
+/**
+ * Load one response of the results endpoint, losing nothing, in one
+ * statement (examples/load_checked.sql's load_response).
+ * @param {import('./index').Queryable} client
+ * @param {string|Buffer|Uint8Array} body the response as received (bytes are UTF-8)
+ * @param {string} batchId the batch id of the request's URL
+ * @param {import('./index').LoadOptions} [options]
+ * @returns {Promise<import('./index').LoadCounts>}
+ */
+async function loadResponse (client, body, batchId, options) {
+  let data
+  if (typeof body === 'string') {
+    const m = LONE_SURROGATE.exec(body)
+    if (m) {
+      throw new CommResultInputError(`comm_result: the response body has a lone surrogate, which UTF-8 cannot carry: U+${m[0].charCodeAt(0).toString(16).toUpperCase()} at index ${m.index}`, '22021')
+    }
+    data = Buffer.from(body, 'utf8')
+  } else if (body instanceof Uint8Array) { // a Buffer too
+    data = Buffer.from(body.buffer, body.byteOffset, body.byteLength)
+  } else {
+    throw new TypeError(`comm_result: the response body must be a string or a Buffer, as received, not ${body === null ? 'null' : typeof body}`)
+  }
+  if (typeof batchId !== 'string') throw new TypeError(`comm_result: the batch id must be a string, not ${batchId === null ? 'null' : typeof batchId}`)
+  const text = fill(LOAD, { ...tableNames(options), ...PARAMS })
+  const { rows } = await queryable(client).query({ text, values: [data, batchId], rowMode: 'array' })
+  const [valid, loaded, rejected, newRejects] = rows[0].map(Number)
+  return { valid, loaded, unchanged: valid - loaded, rejected, newRejects }
+}
+
+/**
+ * Move the rejects that are valid now into the results table; the others
+ * stay. One statement (examples/load_checked.sql's replay_rejects).
+ * @param {import('./index').Queryable} client
+ * @param {import('./index').LoadOptions} [options]
+ * @returns {Promise<import('./index').ReplayCounts>}
+ */
+async function replayRejects (client, options) {
+  const text = fill(REPLAY, tableNames(options))
+  const { rows } = await queryable(client).query({ text, rowMode: 'array' })
+  const [replayed, stillRejected] = rows[0].map(Number)
+  return { replayed, stillRejected }
+}
+
 module.exports = {
   register,
   onConnect,
@@ -732,5 +899,8 @@ module.exports = {
   parseTimestamp,
   FIELDS,
   SID_KEYS,
-  STATUSES
+  STATUSES,
+  loadResponse,
+  ensureTables,
+  replayRejects
 }

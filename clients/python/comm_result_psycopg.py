@@ -29,10 +29,11 @@ import re
 import struct
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Dict, Mapping, NamedTuple, Optional, Tuple
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 
 import psycopg
 from psycopg import errors as e
+from psycopg import sql
 from psycopg.abc import AdaptContext, Buffer
 from psycopg.adapt import Dumper, Loader
 from psycopg.pq import Format
@@ -42,6 +43,7 @@ __all__ = [
     "CommResult", "CommStatus", "CommResultTypes", "ExtensionNotInstalled",
     "FIELDS", "SID_KEYS", "STATUSES", "register", "fetch_types",
     "load_text", "load_binary", "dump_text", "dump_binary", "parse_timestamp",
+    "LoadCounts", "ReplayCounts", "load_response", "ensure_tables", "replay_rejects",
 ]
 
 # The April 2025 fields, then today's (release 1.2), in canonical order.
@@ -54,9 +56,14 @@ FIELDS = ("batch_id", "reference_id", "target", "request_variables",
 SID_KEYS = ("call_manager_sid", "channel_manager_sid")
 _KEYS = FIELDS + SID_KEYS[1:]
 _REQUIRED = FIELDS[:4]
-# The code of a status is its index (README: "0 to 8 in the listing order").
+# The code of a status is its index: what the status byte of the binary
+# format carries (src/comm_status.h).  Codes are permanent: a new status is
+# appended, never inserted.  0 to 8 since 1.0; CALL_COMPLETED, SENT and
+# UNSUBSCRIBED, which the API sent for a while, since 1.3.  The sort order of
+# comm_status is the API's listing order, the server's business.
 STATUSES = ("PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "COMPLETED",
-            "FAILED", "CANCELED", "INVALID", "SKIPPED")
+            "FAILED", "CANCELED", "INVALID", "SKIPPED",
+            "CALL_COMPLETED", "SENT", "UNSUBSCRIBED")
 _STATUS_CODE = {name: code for code, name in enumerate(STATUSES)}
 
 # Binary format (README "Binary format", src/cr_binary.c): version 1 for a
@@ -596,3 +603,198 @@ def register(context: AdaptContext, schema: Optional[str] = None, *,
             adapters.register_dumper(cls, binary)
             adapters.register_dumper(cls, text)
     return types
+
+
+# --- loading a response: the recipe of examples/load_checked.sql ----------
+
+class LoadCounts(NamedTuple):
+    """What load_response did with one response."""
+    valid: int          # distinct requests (batch_id, reference_id) among the valid records
+    loaded: int         # rows of the results table inserted or changed
+    unchanged: int      # valid - loaded: already there, and the merge changed nothing
+    rejected: int       # elements that are not valid records
+    new_rejects: int    # of those, the ones not yet kept in the rejects table for this batch
+
+
+class ReplayCounts(NamedTuple):
+    """What replay_rejects did."""
+    replayed: int       # rejects that load now, moved into the results table
+    still_rejected: int  # rejects that still do not load, left as they are
+
+
+# The statements of examples/load_checked.sql, word for word, with the table
+# and index names, the body and the batch id as placeholders (a test compares
+# them with the recipe).  The body goes as its UTF-8 bytes, one bytea
+# parameter, and the server decodes them (convert_from where the recipe has
+# its text parameter): the text arrives as received whatever the
+# connection's client_encoding, and bad UTF-8 is the server's 22021.
+_DDL = (
+    "CREATE TABLE IF NOT EXISTS {results} (r comm_result NOT NULL)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS {results_key} ON {results} ((batch_id(r)), (reference_id(r)))",
+    """CREATE TABLE IF NOT EXISTS {results_rejects} (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    batch_id    text NOT NULL,
+    ordinal     integer NOT NULL,
+    errors      jsonb NOT NULL,
+    element     text NOT NULL,
+    received_at timestamptz NOT NULL DEFAULT now()
+)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS {results_rejects_once} ON {results_rejects} (batch_id, md5(element))",
+)
+_LOAD = """WITH checked AS MATERIALIZED (
+    SELECT * FROM comm_results_checked({body}, {batch_id})
+), kept AS (
+    INSERT INTO {results_rejects} (batch_id, ordinal, errors, element)
+    SELECT {batch_id}, ordinal, errors, element FROM checked WHERE result IS NULL
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+), latest AS (
+    SELECT comm_result_latest(result) AS r FROM checked WHERE result IS NOT NULL
+    GROUP BY batch_id(result), reference_id(result)
+), loaded AS (
+    INSERT INTO {results} AS t (r) SELECT r FROM latest
+    ON CONFLICT ((batch_id(r)), (reference_id(r)))
+    DO UPDATE SET r = comm_result_merge(t.r, excluded.r)
+    WHERE comm_result_merge(t.r, excluded.r) <> t.r
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM latest) AS valid,
+       (SELECT count(*) FROM loaded) AS loaded,
+       (SELECT count(*) FROM checked WHERE result IS NULL) AS rejected,
+       (SELECT count(*) FROM kept) AS new_rejects"""
+_REPLAY = """WITH now_valid AS MATERIALIZED (
+    SELECT j.id, c.result
+    FROM {results_rejects} j, comm_results_checked('[' || j.element || ']', j.batch_id) c
+    WHERE c.result IS NOT NULL
+), replayed AS (
+    DELETE FROM {results_rejects} WHERE id IN (SELECT id FROM now_valid)
+    RETURNING 1
+), loaded AS (
+    INSERT INTO {results} AS t (r)
+    SELECT comm_result_latest(result) FROM now_valid
+    GROUP BY batch_id(result), reference_id(result)
+    ON CONFLICT ((batch_id(r)), (reference_id(r)))
+    DO UPDATE SET r = comm_result_merge(t.r, excluded.r)
+    WHERE comm_result_merge(t.r, excluded.r) <> t.r
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM replayed) AS replayed,
+       (SELECT count(*) FROM {results_rejects}) - (SELECT count(*) FROM replayed) AS still_rejected"""
+_BODY = "convert_from(%(body)b, 'UTF8')"
+
+TableName = Union[str, Sequence[str]]
+
+
+def _table(name: TableName, option: str) -> Tuple[Tuple[str, ...], str]:
+    """A table name as given -> (its parts, its own name).
+
+    A str is a name, or "schema.name" (one dot at most); a tuple or list of
+    one or two str is taken part for part (for a name with a dot in it).
+    Each part is quoted as an identifier: taken as written, case, spaces and
+    quotes included, never as SQL.
+    """
+    if isinstance(name, str):
+        parts: Tuple[str, ...] = tuple(name.split("."))
+    elif isinstance(name, (tuple, list)) and all(isinstance(p, str) for p in name):
+        parts = tuple(name)
+    else:
+        raise TypeError(f"{option} must be a str or a (schema, name) tuple, not {type(name).__name__}")
+    if not 1 <= len(parts) <= 2 or not all(parts) or any("\0" in p for p in parts):
+        raise ValueError(f"{option} must be a name or a schema and a name, not empty and "
+                         f"without zero characters: {name!r}")
+    return parts, parts[-1]
+
+
+def _names(table: TableName, rejects_table: TableName) -> Dict[str, Any]:
+    results, base = _table(table, "table")
+    rejects, rejects_base = _table(rejects_table, "rejects_table")
+    if results == rejects:
+        raise ValueError(f"table and rejects_table must be two tables: both are {table!r}")
+    return {"results": sql.Identifier(*results), "results_rejects": sql.Identifier(*rejects),
+            # In the table's schema, as CREATE INDEX puts them.
+            "results_key": sql.Identifier(base + "_key"),
+            "results_rejects_once": sql.Identifier(rejects_base + "_once")}
+
+
+def _connection(conn: Any) -> "psycopg.Connection[Any]":
+    if not isinstance(conn, psycopg.Connection):
+        raise TypeError(f"a psycopg.Connection is needed, not {type(conn).__name__}")
+    return conn
+
+
+# The statements, composed for the tables given (a test renders them).
+def _ddl_statements(table: TableName, rejects_table: TableName) -> Tuple[sql.Composed, ...]:
+    names = _names(table, rejects_table)
+    return tuple(sql.SQL(ddl).format(**names) for ddl in _DDL)
+
+
+def _load_statement(table: TableName, rejects_table: TableName) -> sql.Composed:
+    return sql.SQL(_LOAD).format(body=sql.SQL(_BODY), batch_id=sql.Placeholder("batch_id"),
+                                 **_names(table, rejects_table))
+
+
+def _replay_statement(table: TableName, rejects_table: TableName) -> sql.Composed:
+    return sql.SQL(_REPLAY).format(**_names(table, rejects_table))
+
+
+def ensure_tables(conn: "psycopg.Connection[Any]", *, table: TableName = "results",
+                  rejects_table: TableName = "results_rejects") -> None:
+    """Create the recipe's two tables and their unique indexes, if missing.
+
+    The results table has one comm_result column r and a unique index on
+    (batch_id(r), reference_id(r)) named <table>_key; the rejects table
+    keeps each invalid element once per batch (unique index <rejects>_once).
+    Existing tables are left as they are (an index is added if missing).
+    All or nothing: in a transaction of its own, or a savepoint of the
+    caller's.
+    """
+    statements = _ddl_statements(table, rejects_table)
+    with _connection(conn).transaction():
+        for ddl in statements:
+            conn.execute(ddl)
+
+
+def load_response(conn: "psycopg.Connection[Any]", body: Union[str, Buffer], batch_id: str, *,
+                  table: TableName = "results",
+                  rejects_table: TableName = "results_rejects") -> LoadCounts:
+    """Load one response of the results endpoint, losing nothing, in one statement.
+
+    body is the response as received, str or bytes (bytes are UTF-8, JSON's
+    encoding); it is sent as it is, in one parameter, and read by the
+    server's comm_results_checked: the client never parses it.  batch_id is
+    the one of the request's URL.  The valid records are merged into table
+    (repeats of one request merged first; a row the merge does not change is
+    not rewritten), every other element goes to rejects_table with its
+    problems and its exact text, once per batch.
+
+    A body that is not a complete JSON array (cut off, an HTML error page)
+    raises psycopg.errors.InvalidTextRepresentation (22P02) and writes
+    nothing; bytes that are not UTF-8 raise CharacterNotInRepertoire (22021).
+    Runs in a transaction of its own, or a savepoint of the caller's, so an
+    error leaves the caller's transaction usable.
+    """
+    if isinstance(body, str):
+        # surrogatepass: a lone surrogate reaches the server, which refuses it.
+        data = body.encode("utf-8", "surrogatepass")
+    elif isinstance(body, (bytes, bytearray, memoryview)):
+        data = bytes(body)
+    else:
+        raise TypeError(f"body must be str or bytes, not {type(body).__name__}")
+    if not isinstance(batch_id, str):
+        raise TypeError(f"batch_id must be a str, not {type(batch_id).__name__}")
+    query = _load_statement(table, rejects_table)
+    with _connection(conn).transaction():
+        valid, loaded, rejected, new_rejects = conn.execute(
+            query, {"body": data, "batch_id": batch_id}).fetchone()
+    return LoadCounts(valid, loaded, valid - loaded, rejected, new_rejects)
+
+
+def replay_rejects(conn: "psycopg.Connection[Any]", *, table: TableName = "results",
+                   rejects_table: TableName = "results_rejects") -> ReplayCounts:
+    """Load the rejects that are valid now (after a fix of their text, or an
+    update of the extension) into table, and remove them from rejects_table;
+    the others stay.  One statement, like load_response."""
+    query = _replay_statement(table, rejects_table)
+    with _connection(conn).transaction():
+        replayed, still = conn.execute(query).fetchone()
+    return ReplayCounts(replayed, still)

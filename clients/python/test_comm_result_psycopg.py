@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import sys
 import time
 import unittest
@@ -186,9 +187,9 @@ class Base(unittest.TestCase):
     def cursor(self, binary: bool) -> "psycopg.Cursor[Any]":
         return self.conn.cursor(binary=binary)
 
-    def assertSqlstate(self, exc_class: type, sqlstate: str, fn: Any, *args: Any) -> BaseException:
+    def assertSqlstate(self, exc_class: type, sqlstate: str, fn: Any, *args: Any, **kwargs: Any) -> BaseException:
         with self.assertRaises(exc_class) as cm:
-            fn(*args)
+            fn(*args, **kwargs)
         self.assertIsInstance(cm.exception, psycopg.Error)
         self.assertEqual(cm.exception.sqlstate, sqlstate, str(cm.exception))
         return cm.exception
@@ -383,7 +384,54 @@ class TestCommStatus(Base):
     def test_order_and_functions(self) -> None:
         self.assertTrue(self.conn.execute("SELECT %s < %s", [CommStatus("PENDING"), CommStatus("COMPLETED")]).fetchone()[0])
         self.assertEqual(self.conn.execute("SELECT comm_status_next(%b)", [CommStatus("INITIATED")]).fetchone()[0],
-                         ["CONNECTED", "COMPLETED", "FAILED", "CANCELED"])
+                         ["CONNECTED", "SENT", "CALL_COMPLETED", "COMPLETED", "FAILED", "CANCELED"])
+        # 1.3's statuses sort where the API listed them, not by code.
+        self.assertEqual(self.conn.execute(
+            "SELECT array_agg(s ORDER BY s) FROM unnest(%s::comm_status[]) s",
+            [[CommStatus(s) for s in crp.STATUSES]]).fetchone()[0],
+            ["PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "SENT", "CALL_COMPLETED", "COMPLETED",
+             "FAILED", "CANCELED", "INVALID", "UNSUBSCRIBED", "SKIPPED"])
+
+    def test_status_codes_are_the_servers(self) -> None:
+        # The codes of 1.0 never change; 1.3 appends three.
+        self.assertEqual(crp.STATUSES, ("PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "COMPLETED",
+                                        "FAILED", "CANCELED", "INVALID", "SKIPPED",
+                                        "CALL_COMPLETED", "SENT", "UNSUBSCRIBED"))
+        server = [s for (s,) in self.conn.execute("SELECT status::text FROM comm_statuses()")]
+        self.assertEqual(sorted(server), sorted(crp.STATUSES))
+        # The status byte comm_result_send writes is the index in STATUSES.
+        codes = dict(self.conn.execute(
+            "SELECT s::text, get_byte(comm_result_send(comm_result('b', 'r', '+15125550001', '{}', s)), 3) "
+            "FROM comm_statuses() c(s)").fetchall())
+        self.assertEqual(codes, {name: code for code, name in enumerate(crp.STATUSES)})
+
+    def test_new_statuses_round_trip(self) -> None:
+        # CALL_COMPLETED (9), SENT (10) and UNSUBSCRIBED (11), in April values
+        # (binary version 1) and today's (version 2), every pair of formats.
+        for code, name in ((9, "CALL_COMPLETED"), (10, "SENT"), (11, "UNSUBSCRIBED")):
+            for rec, version in ((dict(RECORDS[0], request_status=name), 1),
+                                 (dict(TODAY_RECORDS[0], request_status=name), 2)):
+                line = crp.dump_text(rec)
+                canon_text, wire = self.conn.execute(
+                    "SELECT x::text, comm_result_send(x) FROM (SELECT %s::text::comm_result x) s", [line]).fetchone()
+                self.assertEqual((wire[0], wire[3]), (version, code))
+                self.assertEqual(crp.dump_binary(crp.load_binary(wire)), wire)
+                self.assertEqual(crp.load_binary(wire)["request_status"], name)
+                for fin in "tb":
+                    for out_binary in (False, True):
+                        with self.subTest(status=name, version=version, dump=fin, load_binary=out_binary):
+                            got, status, same = self.cursor(out_binary).execute(
+                                f"SELECT x, request_status(x), x = %s::text::comm_result FROM (SELECT %{fin} x) s",
+                                [line, CommResult(rec)]).fetchone()
+                            self.assertTrue(same)
+                            self.assertEqual((got["request_status"], status), (name, name))
+                            self.assertEqual(crp.dump_binary(got), wire)
+                            self.assertEqual(crp.dump_text(got), canon_text)
+        # The loader refuses a code past the table, as the server's receive does.
+        wire = crp.dump_binary(dict(RECORDS[1], request_status="UNSUBSCRIBED"))
+        with self.assertRaises(e.InvalidBinaryRepresentation) as cm:
+            crp.load_binary(wire[:3] + bytes([12]) + wire[4:])
+        self.assertIn("status code 12 is out of range", str(cm.exception))
 
     def test_plain_str_stays_text(self) -> None:
         # Only the wrapper is comm_status; a plain str keeps psycopg's default.
@@ -391,6 +439,68 @@ class TestCommStatus(Base):
         self.assertEqual(cur.adapters.get_dumper(CommStatus, PyFormat.AUTO).oid, self.types.comm_status.oid)
         self.assertNotEqual(cur.adapters.get_dumper(str, PyFormat.AUTO).oid, self.types.comm_status.oid)
         self.assertEqual(cur.execute("SELECT %s = 'FAILED'::comm_status", ["FAILED"]).fetchone()[0], True)
+
+
+class TestEmptyStrings(Base):
+    """1.3: an optional string may be empty or blank, and is kept as given:
+    "" is a value, distinct from null and from absent."""
+
+    FIELDS = ("call_manager_sid", "channel_manager_sid", "channel_manager_status", "insights_status", "line_type")
+    STRINGS = ("", " ", "\u00a0\u200b", "\t", " x ")
+
+    def check(self, rec: Dict[str, Any]) -> None:
+        """rec goes in and comes back as itself, in every pair of formats, and
+        the binary dumper writes exactly the server's bytes."""
+        expected = dict({"attempt_count": 0}, **rec)
+        canon_text, wire = self.conn.execute(
+            "SELECT x::text, comm_result_send(x) FROM (SELECT %t x) s", [CommResult(rec)]).fetchone()
+        self.assertEqual(crp.dump_binary(crp.load_binary(wire)), wire)
+        self.assertEqual(crp.load_binary(wire), expected)
+        self.assertEqual(crp.load_text(canon_text), expected)
+        for fin in "tb":
+            for out_binary in (False, True):
+                with self.subTest(dump=fin, load_binary=out_binary):
+                    got, same = self.cursor(out_binary).execute(
+                        f"SELECT x, x = %s::text::comm_result FROM (SELECT %{fin} x) s",
+                        [canon_text, CommResult(rec)]).fetchone()
+                    self.assertTrue(same)
+                    self.assertEqual(got, expected)
+                    self.assertEqual(crp.dump_binary(got), wire)
+                    self.assertEqual(crp.dump_text(got), canon_text)
+
+    def test_optional_string_fields(self) -> None:
+        for field in self.FIELDS:
+            for text in self.STRINGS:
+                with self.subTest(field=field, value=text):
+                    rec = dict(RECORDS[1], **{field: text})
+                    self.check(rec)
+                    self.assertEqual(crp.dump_binary(rec), self.conn.execute(
+                        "SELECT comm_result_send(%t)", [CommResult(rec)]).fetchone()[0])
+                    got = self.conn.execute(f"SELECT {field}(%b), {field}(%b) IS NULL",
+                                            [CommResult(rec)] * 2).fetchone()
+                    self.assertEqual(got, (text, False))
+                    # Present and "" is neither null nor absent.
+                    null, absent = self.conn.execute(
+                        "SELECT %b = %b, %b = %b",
+                        [CommResult(rec), CommResult(RECORDS[1], **{field: None}),
+                         CommResult(rec), CommResult(RECORDS[1])]).fetchone()
+                    self.assertEqual((null, absent), (False, False))
+
+    def test_strings_inside_objects(self) -> None:
+        rec = dict(TODAY_RECORDS[2], request_variables={"first_name": "", "last_name": " "},
+                   insights={"rating": "", "summary": "  "}, enrichment={"carrier_name": "", "mcc": "\t"},
+                   line_type="", channel_manager_sid="", insights_status="")
+        self.check(rec)
+        self.assertEqual(self.conn.execute("SELECT request_variable(%b, 'first_name')",
+                                           [CommResult(rec)]).fetchone()[0], "")
+
+    def test_the_key_still_may_not_be_blank(self) -> None:
+        for change in ({"batch_id": ""}, {"reference_id": ""}, {"batch_id": "\u00a0"}):
+            for fin in "tb":
+                with self.subTest(change=change, dump=fin):
+                    ex = self.assertSqlstate(e.InvalidParameterValue, "22023", self.conn.execute,
+                                             f"SELECT %{fin}", [CommResult(RECORDS[1], **change)])
+                    self.assertIn("must not be blank", ex.diag.message_primary)
 
 
 class TestCopy(Base):
@@ -505,17 +615,15 @@ BAD_VALUES = [
     ("attempts as string", {"attempt_count": "1"}, "22P02", "22P02"),
     ("fractional attempts", {"attempt_count": 1.5}, "22P02", "22P02"),
     ("variables not an object", {"request_variables": ["a"]}, "22P02", "22P02"),
-    ("blank call_manager_sid", {"call_manager_sid": ""}, "22023", "22023"),
+    ("empty batch_id", {"batch_id": ""}, "22023", "22023"),
+    ("blank reference_id", {"reference_id": "\t "}, "22023", "22023"),
     ("NUL in a variable", {"request_variables": {"a": "x\u0000y"}}, "22P05", "22P05"),
     ("NUL in batch_id", {"batch_id": "a\u0000b"}, "22P05", "22P03"),
     ("naive datetime", {"created_at": datetime(2024, 1, 1)}, "22007", "22007"),
     # today's fields
     ("both sid spellings", {"channel_manager_sid": "CA1"}, "22P02", "22P02"),
     ("channel_manager_sid a number", {"call_manager_sid": ABSENT, "channel_manager_sid": 5}, "22P02", "22P02"),
-    ("blank channel_manager_sid", {"call_manager_sid": ABSENT, "channel_manager_sid": " "}, "22023", "22023"),
     ("channel_manager_status a number", {"channel_manager_status": 5}, "22P02", "22P02"),
-    ("blank channel_manager_status", {"channel_manager_status": ""}, "22023", "22023"),
-    ("blank insights_status", {"insights_status": "\t"}, "22023", "22023"),
     ("insights_status an object", {"insights_status": {}}, "22P02", "22P02"),
     ("insights not an object", {"insights": ["a"]}, "22P02", "22P02"),
     ("insights a string", {"insights": "{}"}, "22P02", "22P02"),
@@ -523,7 +631,6 @@ BAD_VALUES = [
     ("a null in insights", {"insights": {"score": None}}, "22P02", "22P02"),
     ("nested insights", {"insights": {"a": {"b": 1}}}, "22P02", "22P02"),
     ("an array in insights", {"insights": {"a": [1]}}, "22P02", "22P02"),
-    ("blank line_type", {"line_type": " \u00a0"}, "22023", "22023"),
     ("line_type a boolean", {"line_type": False}, "22P02", "22P02"),
     ("enrichment an array", {"enrichment": [{}]}, "22P02", "22P02"),
     ("enrichment a number", {"enrichment": 1}, "22P02", "22P02"),
@@ -621,7 +728,7 @@ class TestErrors(Base):
             ("trailing byte", good + b"\x00", "22P03", "follow the end"),
             ("truncated", good[:-1], "22P03", "runs past the end"),
             ("unknown flag", good[:1] + b"\x08" + good[2:], "22P03", "unknown bits"),
-            ("status code 9", good[:3] + b"\x09" + good[4:], "22023", "request_status"),
+            ("status code 12", good[:3] + b"\x0c" + good[4:], "22023", "Status code 12 is not between 0 and 11"),
             ("empty", b"", "22P03", "empty"),
         ]
         for label, data, state, text in cases:
@@ -919,6 +1026,272 @@ class TestTodayShape(Base):
                             [Raw(b"\x02" + v1[1:])])
 
 
+LOAD_CHECKED_SQL = os.path.join(REPO, "examples", "load_checked.sql")
+LOAD_BATCH = "20261201.1"
+# A response as the endpoint sends it, element by element (joined with
+# white space, as a pretty-printing server might).  What a client-side JSON
+# parse would change is in it: a repeated key, an integer spelled 1.0, exact
+# decimals.
+LOAD_ELEMENTS = [
+    # 0: valid; request 1, first snapshot
+    '{"reference_id":"1","target":"+15125550001","request_variables":{"fee":1.50},'
+    '"request_status":"INITIATED","attempt_count":1,"sent_at":"2026-12-01T10:00:05Z"}',
+    # 1: a bad target
+    '{"reference_id":"2","target":"555-12","request_variables":{}}',
+    # 2: not an object
+    '7',
+    # 3: request 1 again, a later snapshot (a repeated reference_id)
+    '{"reference_id":"1","target":"+15125550001","request_variables":{"fee":1.50},'
+    '"request_status":"CALL_COMPLETED","attempt_count":1}',
+    # 4: valid, a status of 1.3 and empty strings
+    '{"reference_id":"3","target":"ana@example.com","request_variables":{},'
+    '"request_status":"SENT","channel_manager_sid":"","line_type":""}',
+    # 5: not an object
+    '"text"',
+    # 6: a repeated key, which a JSON parser would silently resolve
+    '{"reference_id":"4","target":"+15125550004","request_variables":{},"line_type":"a","line_type":"b"}',
+    # 7: valid
+    '{"reference_id":"5","target":"+15125550005","request_variables":{},"request_status":"UNSUBSCRIBED"}',
+    # 8: an integer spelled 1.0, which a parser would turn into 1 (or 1.0)
+    '{"reference_id":"6","target":"+15125550006","request_variables":{},"attempt_count":1.0}',
+    # 9: null
+    'null',
+]
+LOAD_BODY = "[\n  " + ",\n  ".join(LOAD_ELEMENTS) + "\n]"
+LOAD_REJECTED = [1, 2, 5, 6, 8, 9]
+
+
+def recipe_statements() -> Dict[str, Any]:
+    """The statements of examples/load_checked.sql, as the client should send
+    them for the default tables: names quoted, the body decoded from UTF-8 by
+    the server, the batch id as a named parameter."""
+    with open(LOAD_CHECKED_SQL, encoding="utf-8") as f:
+        recipe = f.read()
+
+    def client_form(statement: str) -> str:
+        for name in ("results_rejects_once", "results_rejects", "results_key", "results"):
+            statement = re.sub(r"\b%s\b" % name, '"%s"' % name, statement)
+        return statement.replace("$1", "convert_from(%(body)b, 'UTF8')").replace("$2", "%(batch_id)s")
+
+    load = recipe.split("PREPARE load_response(text, text) AS\n", 1)[1].split(";\n", 1)[0]
+    replay = recipe.split("PREPARE replay_rejects AS\n", 1)[1].split(";\n", 1)[0]
+    ddl = re.findall(r"^(CREATE .*?);$", recipe, re.M | re.S)
+    return {"load": client_form(load), "replay": client_form(replay), "ddl": [client_form(d) for d in ddl]}
+
+
+class TestLoadResponse(Base):
+    """load_response, ensure_tables and replay_rejects: examples/load_checked.sql from Python."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.drop()
+        self.addCleanup(self.drop)
+
+    def drop(self) -> None:
+        with connect() as conn:
+            conn.execute('DROP TABLE IF EXISTS results, results_rejects, loaded, kept, "ünïcode rejects", '
+                         '"Results ""2026""; DROP TABLE results; --"')
+            conn.execute("DROP SCHEMA IF EXISTS loads CASCADE")
+
+    def state(self, table: str = "results", rejects: str = "results_rejects") -> Any:
+        """What the tables hold: the results' texts by reference_id, and the rejects."""
+        results = dict(self.conn.execute(
+            f"SELECT reference_id(r), r::text FROM {table} ORDER BY 1").fetchall())
+        rejects_rows = self.conn.execute(
+            f"SELECT batch_id, ordinal, element, errors FROM {rejects} ORDER BY id").fetchall()
+        return results, rejects_rows
+
+    def test_statements_are_the_recipe(self) -> None:
+        recipe = recipe_statements()
+        self.assertEqual(crp._load_statement("results", "results_rejects").as_string(self.conn), recipe["load"])
+        self.assertEqual(crp._replay_statement("results", "results_rejects").as_string(self.conn), recipe["replay"])
+        self.assertEqual([d.as_string(self.conn) for d in crp._ddl_statements("results", "results_rejects")],
+                         recipe["ddl"])
+        self.assertEqual(len(recipe["ddl"]), 4)
+
+    def test_load(self) -> None:
+        crp.ensure_tables(self.conn)
+        counts = crp.load_response(self.conn, LOAD_BODY, LOAD_BATCH)
+        self.assertIsInstance(counts, crp.LoadCounts)
+        self.assertEqual(counts, (3, 3, 0, 6, 6))
+        self.assertEqual(counts._asdict(), {"valid": 3, "loaded": 3, "unchanged": 0, "rejected": 6, "new_rejects": 6})
+        results, rejects = self.state()
+        # The repeated request is merged (the later snapshot's status, the
+        # earlier one's sent_at); strings, statuses and numbers as sent.
+        self.assertEqual(results, {
+            "1": '{"batch_id":"20261201.1","reference_id":"1","target":"+15125550001","request_variables":{"fee":1.50},'
+                 '"request_status":"CALL_COMPLETED","sent_at":"2026-12-01T10:00:05Z","attempt_count":1}',
+            "3": '{"batch_id":"20261201.1","reference_id":"3","target":"ana@example.com","request_variables":{},'
+                 '"request_status":"SENT","channel_manager_sid":"","attempt_count":0,"line_type":""}',
+            "5": '{"batch_id":"20261201.1","reference_id":"5","target":"+15125550005","request_variables":{},'
+                 '"request_status":"UNSUBSCRIBED","attempt_count":0}'})
+        # Every other element, with its exact text and its problems.
+        self.assertEqual([(b, o, el) for b, o, el, _ in rejects],
+                         [(LOAD_BATCH, i, LOAD_ELEMENTS[i]) for i in LOAD_REJECTED])
+        problems = {o: [(x["sqlstate"], x["field"]) for x in errs] for _, o, _, errs in rejects}
+        self.assertEqual(problems[1], [("22023", "target")])
+        self.assertEqual(problems[6], [("22P02", "line_type")])
+        self.assertEqual(problems[8], [("22P02", "attempt_count")])
+        self.assertEqual({problems[o][0][0] for o in (2, 5, 9)}, {"22P02"})
+
+        # The same response again, as bytes this time: nothing changes.
+        again = crp.load_response(self.conn, LOAD_BODY.encode(), LOAD_BATCH)
+        self.assertEqual(again, crp.LoadCounts(valid=3, loaded=0, unchanged=3, rejected=6, new_rejects=0))
+        self.assertEqual(self.state(), (results, rejects))
+
+        # A later response: request 3 moves on, an old snapshot of request 1
+        # changes nothing.
+        later = ('[{"reference_id":"3","target":"ana@example.com","request_variables":{},"request_status":"COMPLETED"},'
+                 '{"reference_id":"1","target":"+15125550001","request_variables":{"fee":1.50},"request_status":"INITIATED","attempt_count":1}]')
+        self.assertEqual(crp.load_response(self.conn, later, LOAD_BATCH), (2, 1, 1, 0, 0))
+        now, _ = self.state()
+        self.assertEqual(json.loads(now["3"])["request_status"], "COMPLETED")
+        self.assertEqual(now["1"], results["1"])
+
+    def test_bad_bodies_write_nothing(self) -> None:
+        crp.ensure_tables(self.conn)
+        crp.load_response(self.conn, LOAD_BODY, LOAD_BATCH)
+        before = self.state()
+        # A body cut off in transfer: its first records are new and valid.
+        cut = '[{"reference_id":"10","target":"+15125550010","request_variables":{}},{"reference_id":"11","tar'
+        html = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
+        for label, body in (("cut off", cut), ("cut off, bytes", cut.encode()), ("an HTML page", html),
+                            ("empty", ""), ("an object, not an array", LOAD_ELEMENTS[0])):
+            for in_transaction in (False, True):
+                with self.subTest(label, in_transaction=in_transaction):
+                    with connect() as conn:
+                        if in_transaction:
+                            conn.autocommit = False
+                            conn.execute("CREATE TEMP TABLE mine (x int)")
+                        ex = self.assertSqlstate(e.InvalidTextRepresentation, "22P02",
+                                                 crp.load_response, conn, body, LOAD_BATCH)
+                        self.assertIn("not a complete JSON array", ex.diag.message_primary)
+                        if in_transaction:
+                            # The caller's transaction goes on.
+                            conn.execute("INSERT INTO mine VALUES (1)")
+                            self.assertEqual(conn.execute("SELECT count(*) FROM mine").fetchone()[0], 1)
+                            conn.rollback()
+                    self.assertEqual(self.state(), before)
+        # Bytes that are not UTF-8, a lone surrogate, a zero byte: 22021.
+        for body in (LOAD_BODY.encode()[:-2] + b"\xff]", LOAD_BODY.replace("text", "\ud800"),
+                     LOAD_BODY.replace("text", "\0")):
+            with self.subTest(body=body[-20:]):
+                self.assertSqlstate(e.CharacterNotInRepertoire, "22021", crp.load_response,
+                                    self.conn, body, LOAD_BATCH)
+                self.assertEqual(self.state(), before)
+        # Missing tables: the server's 42P01, nothing written.
+        self.assertSqlstate(e.UndefinedTable, "42P01", crp.load_response, self.conn, LOAD_BODY, LOAD_BATCH,
+                            table="nowhere")
+        self.assertEqual(self.state(), before)
+
+    def test_replay(self) -> None:
+        crp.ensure_tables(self.conn)
+        crp.load_response(self.conn, LOAD_BODY, LOAD_BATCH)
+        self.assertEqual(crp.replay_rejects(self.conn), crp.ReplayCounts(replayed=0, still_rejected=6))
+        self.conn.execute("UPDATE results_rejects SET element = replace(element, '555-12', '+15125550002') "
+                          "WHERE ordinal = 1")
+        counts = crp.replay_rejects(self.conn)
+        self.assertIsInstance(counts, crp.ReplayCounts)
+        self.assertEqual(counts._asdict(), {"replayed": 1, "still_rejected": 5})
+        results, rejects = self.state()
+        self.assertEqual(json.loads(results["2"])["target"], "+15125550002")
+        self.assertEqual([o for _, o, _, _ in rejects], [2, 5, 6, 8, 9])
+        self.assertEqual(crp.replay_rejects(self.conn), (0, 5))
+        # The fixed element is not kept again when the batch comes back.
+        self.assertEqual(crp.load_response(self.conn, LOAD_BODY, LOAD_BATCH), (3, 0, 3, 6, 1))
+
+    def test_ensure_tables(self) -> None:
+        crp.ensure_tables(self.conn)
+        crp.ensure_tables(self.conn)      # again: nothing to do
+        indexes = self.conn.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ('results', 'results_rejects') "
+            "AND schemaname = 'public' ORDER BY 1").fetchall()
+        self.assertEqual([i for i, _ in indexes], ["results_key", "results_rejects_once", "results_rejects_pkey"])
+        self.assertIn("UNIQUE INDEX results_key ON public.results USING btree (batch_id(r), reference_id(r))",
+                      indexes[0][1])
+        # A table of one's own keeps its columns; the missing index is added.
+        self.drop()
+        self.conn.execute("CREATE TABLE results (id serial, r comm_result NOT NULL, note text)")
+        crp.ensure_tables(self.conn)
+        self.assertEqual(crp.load_response(self.conn, LOAD_BODY, LOAD_BATCH), (3, 3, 0, 6, 6))
+        self.assertEqual(self.conn.execute("SELECT array_agg(id ORDER BY id) FROM results").fetchone()[0], [1, 2, 3])
+        # All or nothing: a failing statement leaves no table behind.
+        self.drop()
+        self.conn.execute("CREATE TABLE results (r comm_result NOT NULL)")
+        self.conn.execute("INSERT INTO results SELECT r FROM comm_results(%s, 'b') r, generate_series(1, 2)",
+                          ['[{"reference_id":"1","target":"+15125550001","request_variables":{}}]'])
+        self.assertSqlstate(e.UniqueViolation, "23505", crp.ensure_tables, self.conn)
+        self.assertIsNone(self.conn.execute("SELECT to_regclass('results_rejects')").fetchone()[0])
+
+    def test_custom_and_qualified_tables(self) -> None:
+        self.conn.execute("CREATE SCHEMA loads")
+        odd = 'Results "2026"; DROP TABLE results; --'
+        cases = [
+            ({"table": "loaded", "rejects_table": "kept"}, "loaded", "kept"),
+            ({"table": "loads.results", "rejects_table": "loads.rejects"}, "loads.results", "loads.rejects"),
+            ({"table": ("loads", odd), "rejects_table": ("loads", "Rejects.v2")},
+             'loads."Results ""2026""; DROP TABLE results; --"', 'loads."Rejects.v2"'),
+            ({"table": odd, "rejects_table": ["ünïcode rejects"]},
+             '"Results ""2026""; DROP TABLE results; --"', '"ünïcode rejects"'),
+        ]
+        self.conn.execute("CREATE TABLE results (r int)")      # a table the odd name must not touch
+        for names, table_sql, rejects_sql in cases:
+            with self.subTest(**{k: str(v) for k, v in names.items()}):
+                crp.ensure_tables(self.conn, **names)
+                self.assertEqual(crp.load_response(self.conn, LOAD_BODY, LOAD_BATCH, **names), (3, 3, 0, 6, 6))
+                self.assertEqual(crp.load_response(self.conn, LOAD_BODY.encode(), LOAD_BATCH, **names),
+                                 (3, 0, 3, 6, 0))
+                self.assertSqlstate(e.InvalidTextRepresentation, "22P02", crp.load_response,
+                                    self.conn, LOAD_BODY[:40], LOAD_BATCH, **names)
+                self.conn.execute(f"UPDATE {rejects_sql} SET element = replace(element, '555-12', '+15125550002')")
+                self.assertEqual(crp.replay_rejects(self.conn, **names), (1, 5))
+                results, rejects = self.state(table_sql, rejects_sql)
+                self.assertEqual(sorted(results), ["1", "2", "3", "5"])
+                self.assertEqual(len(rejects), 5)
+                # Both indexes, named after the tables, in the tables' schema.
+                indexes = self.conn.execute(
+                    "SELECT count(*) FROM pg_index i WHERE i.indisunique AND i.indrelid IN (%s::regclass, %s::regclass) "
+                    "AND i.indexrelid::regclass::text IN (%s, %s)",
+                    [table_sql, rejects_sql,
+                     table_sql[:-1] + '_key"' if table_sql.endswith('"') else table_sql + "_key",
+                     rejects_sql[:-1] + '_once"' if rejects_sql.endswith('"') else rejects_sql + "_once"]).fetchone()[0]
+                self.assertEqual(indexes, 2)
+        self.assertEqual(self.conn.execute("SELECT count(*) FROM results").fetchone()[0], 0)
+        self.assertIsNone(self.conn.execute("SELECT to_regclass('results_rejects')").fetchone()[0])
+
+    def test_bad_arguments(self) -> None:
+        cases = [
+            (TypeError, (self.conn, None, LOAD_BATCH), {}),
+            (TypeError, (self.conn, json.loads(LOAD_BODY), LOAD_BATCH), {}),    # parsed: refused
+            (TypeError, (self.conn, LOAD_BODY, None), {}),
+            (TypeError, (self.conn, LOAD_BODY, 20261201), {}),
+            (TypeError, (self.conn.cursor(), LOAD_BODY, LOAD_BATCH), {}),
+            (TypeError, (self.conn, LOAD_BODY, LOAD_BATCH), {"table": 5}),
+            (TypeError, (self.conn, LOAD_BODY, LOAD_BATCH), {"table": ("loads", 5)}),
+            (ValueError, (self.conn, LOAD_BODY, LOAD_BATCH), {"table": ""}),
+            (ValueError, (self.conn, LOAD_BODY, LOAD_BATCH), {"table": "a..b"}),
+            (ValueError, (self.conn, LOAD_BODY, LOAD_BATCH), {"table": "db.loads.results"}),
+            (ValueError, (self.conn, LOAD_BODY, LOAD_BATCH), {"table": ("a", "b", "c")}),
+            (ValueError, (self.conn, LOAD_BODY, LOAD_BATCH), {"rejects_table": "a\0b"}),
+            (ValueError, (self.conn, LOAD_BODY, LOAD_BATCH), {"table": "x", "rejects_table": ("x",)}),
+        ]
+        for exc, args, kwargs in cases:
+            with self.subTest(args=[type(a).__name__ for a in args], kwargs=kwargs):
+                with self.assertRaises(exc):
+                    crp.load_response(*args, **kwargs)
+        with self.assertRaises(ValueError):
+            crp.ensure_tables(self.conn, rejects_table="results")
+        with self.assertRaises(TypeError):
+            crp.replay_rejects(self.conn, table=None)
+        # Nothing was created or sent.
+        self.assertIsNone(self.conn.execute("SELECT to_regclass('results')").fetchone()[0])
+        # A blank batch id is the server's to judge: every element is kept as a reject.
+        crp.ensure_tables(self.conn)
+        self.assertEqual(crp.load_response(self.conn, LOAD_BODY, " "), (0, 0, 0, 10, 10))
+        self.assertEqual(self.conn.execute(
+            "SELECT count(*) FROM results_rejects WHERE errors @> '[{\"field\": \"batch_id\"}]'").fetchone()[0], 7)
+
+
 class TestRegister(unittest.TestCase):
     def test_other_schema_with_lookalikes(self) -> None:
         setup = ("CREATE SCHEMA x", "CREATE SCHEMA y",
@@ -1038,6 +1411,19 @@ class TestReadme(unittest.TestCase):
 
     def test_readme_today_example(self) -> None:
         self.run_example("example: today")
+
+    def test_readme_load_example(self) -> None:
+        # It makes tables of its own: give it a database of its own.
+        with FreshDatabase("cr_py_readme_load", "CREATE EXTENSION comm_result") as db:
+            saved = os.environ.get("PGDATABASE")
+            os.environ["PGDATABASE"] = db
+            try:
+                self.run_example("example: load")
+            finally:
+                if saved is None:
+                    del os.environ["PGDATABASE"]
+                else:
+                    os.environ["PGDATABASE"] = saved
 
 
 def main() -> int:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz suite for comm_result: starts a throwaway cluster, creates the
-# extension in a fresh database, builds the libpq harness (fuzz.c), runs it,
-# then scans the server log for crashes.  Assumes the extension is installed
+# extension in a fresh database, builds the libpq harness (test/fuzz/*.c),
+# runs it, then scans the server log for crashes.  Assumes the extension is installed
 # (run "make install", or test/run.sh, first).
 #
 #   test/fuzz/run.sh                 quick mode (CI): FUZZ_N inputs, default 60000
@@ -25,7 +25,7 @@ BUILD=$(mktemp -d /tmp/comm_result_fuzz.XXXXXX)
 PQ_CFLAGS=$(pkg-config --cflags libpq 2>/dev/null || echo "-I$("$PG_CONFIG" --includedir)")
 PQ_LIBS=$(pkg-config --libs libpq 2>/dev/null || echo "-L$("$PG_CONFIG" --libdir) -lpq")
 cr_log "building the fuzz harness"
-cc -O2 -Wall -Werror $PQ_CFLAGS -o "$BUILD/fuzz" "$FUZZ_DIR/fuzz.c" $PQ_LIBS
+cc -O2 -Wall -Werror $PQ_CFLAGS -o "$BUILD/fuzz" "$FUZZ_DIR"/*.c $PQ_LIBS
 
 # log_min_messages=log keeps LOG/FATAL/PANIC (crash reports) but not the
 # ERRORs the fuzzer provokes by the hundred thousand.

@@ -39,6 +39,8 @@ const INPUT_ERRORS = [
   ['unknown status', { ...ok, request_status: 'completed' }, '22P02', /request_status/],
   ['\\u0000', { ...ok, request_variables: { x: 'a\u0000b' } }, '22P05', /./],
   ['blank batch_id', { ...ok, batch_id: ' \u00a0' }, '22023', /batch_id.*blank/],
+  ['empty batch_id', { ...ok, batch_id: '' }, '22023', /batch_id.*blank/],
+  ['blank reference_id', { ...ok, reference_id: '\t ' }, '22023', /reference_id.*blank/],
   ['bad target', { ...ok, target: '555-12' }, '22023', /target/],
   ['e-mail without a dot in the domain', { ...ok, target: 'ana@localhost' }, '22023', /target/],
   ['timestamp without a zone', { ...ok, created_at: '2024-01-01T00:00:00' }, '22007', /created_at.*time zone/],

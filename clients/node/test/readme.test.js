@@ -1,6 +1,7 @@
 'use strict'
-// README.md shows examples/usage.js and examples/today.js and their output:
-// each must be what the file is and what it prints against a live server.
+// README.md shows examples/usage.js, examples/today.js and examples/load.js
+// and their output: each must be what the file is and what it prints against
+// a live server. (load.js makes tables: it runs once, in a new database.)
 
 const { it, before, after } = require('node:test')
 const assert = require('node:assert/strict')
@@ -29,7 +30,7 @@ function block (readme, marker) {
   return m[1]
 }
 
-for (const example of ['usage.js', 'today.js']) {
+for (const example of ['usage.js', 'today.js', 'load.js']) {
   it(`README.md shows examples/${example} as it is, and its real output`, async () => {
     const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8')
     const source = fs.readFileSync(path.join(root, 'examples', example), 'utf8')

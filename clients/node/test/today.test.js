@@ -364,11 +364,11 @@ describe('COPY', () => {
   })
 
   it('a bad value in binary COPY fails the COPY with the SQLSTATE', async () => {
-    const bad = cr.toCommResultBinary({ ...RECORDS[0], line_type: ' ' })
+    const bad = cr.toCommResultBinary({ ...RECORDS[0], reference_id: ' ' })
     await client.query('TRUNCATE copied')
     const good = cr.toCommResultBinary(RECORDS[1])
     await assert.rejects(pipeline(Readable.from([binaryCopyData([good, bad])]), client.query(copyFrom('COPY copied (n, r) FROM STDIN (FORMAT binary)'))),
-      (err) => { assert.equal(err.code, '22023'); assert.match(err.message, /line_type/); return true })
+      (err) => { assert.equal(err.code, '22023'); assert.match(err.message, /reference_id/); return true })
     assert.equal((await client.query('SELECT count(*)::int AS n FROM copied')).rows[0].n, 0)
   })
 })
@@ -378,17 +378,13 @@ describe('COPY', () => {
 // [what, change to a today-shaped record, SQLSTATE in text, SQLSTATE in binary]
 const BAD = [
   ['channel_manager_sid a number', { channel_manager_sid: 5 }, '22P02', '22P02'],
-  ['blank channel_manager_sid', { channel_manager_sid: ' ' }, '22023', '22023'],
   ['channel_manager_status a number', { channel_manager_status: 5 }, '22P02', '22P02'],
-  ['blank channel_manager_status', { channel_manager_status: '' }, '22023', '22023'],
-  ['blank insights_status', { insights_status: '\t' }, '22023', '22023'],
   ['insights_status an object', { insights_status: {} }, '22P02', '22P02'],
   ['insights an array', { insights: ['a'] }, '22P02', '22P02'],
   ['insights a string', { insights: '{}' }, '22P02', '22P02'],
   ['a boolean in insights', { insights: { ok: true } }, '22P02', '22P02'],
   ['a null in insights', { insights: { score: null } }, '22P02', '22P02'],
   ['nested insights', { insights: { a: { b: 1 } } }, '22P02', '22P02'],
-  ['blank line_type', { line_type: ' \u00a0' }, '22023', '22023'],
   ['line_type a boolean', { line_type: false }, '22P02', '22P02'],
   ['enrichment an array', { enrichment: [{}] }, '22P02', '22P02'],
   ['enrichment a number', { enrichment: 1 }, '22P02', '22P02'],
