@@ -480,6 +480,10 @@ expect_plan() {
 	done
 	ok "$desc"
 }
+# Partial aggregation: Citus 13 sends the states as text
+# (worker_partial_agg, coord_combine_agg), Citus 14 in binary
+# (worker_binary_partial_agg, coord_binary_combine_agg).
+PARTIAL='worker_(binary_)?partial_agg' COMBINE='coord_(binary_)?combine_agg'
 # The README's plans, as EXPLAIN prints them (but shard ids, socket
 # directories, ports and OIDs).
 for p in "whole|SELECT batch_id, comm_batch_summary(r) FROM results GROUP BY batch_id" \
@@ -490,30 +494,30 @@ done
 expect_plan "the per-batch report goes to the workers whole" \
 	"SELECT batch_id, comm_batch_summary(r) FROM results GROUP BY batch_id" \
 	'Query: SELECT batch_id, public.comm_batch_summary\(r\) AS comm_batch_summary FROM d.results_[0-9]+ results WHERE true GROUP BY batch_id' \
-	'!worker_partial_agg'
+	"!$PARTIAL"
 expect_plan "comm_batch_summary without GROUP BY: partial aggregates combined on the coordinator" \
-	"SELECT comm_batch_summary(r) FROM results" 'worker_partial_agg' 'coord_combine_agg'
+	"SELECT comm_batch_summary(r) FROM results" "$PARTIAL" "$COMBINE"
 expect_plan "comm_status_counts: partial" \
-	"SELECT comm_status_counts(r) FROM results" 'worker_partial_agg' 'coord_combine_agg'
+	"SELECT comm_status_counts(r) FROM results" "$PARTIAL" "$COMBINE"
 expect_plan "comm_result_latest grouped by the key expressions: partial" \
 	"SELECT batch_id(r), reference_id(r), comm_result_latest(r) FROM results GROUP BY 1, 2" \
-	'worker_partial_agg' 'coord_combine_agg'
+	"$PARTIAL" "$COMBINE"
 expect_plan "comm_result_latest grouped by the key columns: whole" \
 	"SELECT batch_id, reference_id, comm_result_latest(r) FROM results GROUP BY 1, 2" \
-	'comm_result_latest\(r\)' '!worker_partial_agg'
+	'comm_result_latest\(r\)' "!$PARTIAL"
 expect_plan "grouped by batch_id(r), the expression: only partly pushed down" \
-	"SELECT batch_id(r), comm_batch_summary(r) FROM results GROUP BY 1" 'worker_partial_agg' 'coord_combine_agg'
+	"SELECT batch_id(r), comm_batch_summary(r) FROM results GROUP BY 1" "$PARTIAL" "$COMBINE"
 expect_plan "comm_channel_status_counts and comm_line_type_counts grouped by batch_id: whole" \
 	"SELECT batch_id, comm_channel_status_counts(r), comm_line_type_counts(r) FROM results GROUP BY batch_id" \
 	'Query: SELECT batch_id, public.comm_channel_status_counts\(r\) AS comm_channel_status_counts, public.comm_line_type_counts\(r\)' \
-	'!worker_partial_agg'
+	"!$PARTIAL"
 expect_plan "... over the whole table: partial (comm_counts states combined on the coordinator)" \
 	"SELECT comm_channel_status_counts(r), comm_line_type_counts(r) FROM results" \
-	"worker_partial_agg\\('public.comm_channel_status_counts\\(public.comm_result\\)'::regprocedure" \
-	"worker_partial_agg\\('public.comm_line_type_counts\\(public.comm_result\\)'::regprocedure" 'coord_combine_agg'
+	"$PARTIAL\\('public.comm_channel_status_counts\\(public.comm_result\\)'::regprocedure" \
+	"$PARTIAL\\('public.comm_line_type_counts\\(public.comm_result\\)'::regprocedure" "$COMBINE"
 expect_plan "... the README's dashboard (grouped by batch_id(r)): partial" \
 	"SELECT batch_id(r) AS batch, (comm_batch_summary(r)).total, comm_channel_status_counts(r), comm_line_type_counts(r) FROM results GROUP BY 1" \
-	'worker_partial_agg' 'coord_combine_agg'
+	"$PARTIAL" "$COMBINE"
 expect_plan "comm_result_all_fields runs on the workers" \
 	"SELECT f.line_type, count(*) FROM results t, LATERAL comm_result_all_fields(t.r) f GROUP BY 1" \
 	'Query: SELECT .*public.comm_result_all_fields\(t.r\)'
@@ -522,7 +526,7 @@ expect_plan "comm_result_all_fields runs on the workers" \
 count_agg() {
 	local p
 	p=$(plan "$1")
-	grep -m1 'Query: ' <<<"$p" | grep -oE 'comm_batch_summary\((results\.)?r\)|worker_partial_agg\(' | wc -l
+	{ grep -m1 'Query: ' <<<"$p" | grep -oE "comm_batch_summary\\((results\\.)?r\\)|$PARTIAL\\(" || true; } | wc -l
 }
 README_Q="SELECT batch_id(r) AS batch, (comm_batch_summary(r)).total, (comm_batch_summary(r)).attempts,
        (comm_batch_summary(r)).done, (comm_batch_summary(r)).status_counts FROM results GROUP BY 1"
