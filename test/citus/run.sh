@@ -69,7 +69,11 @@ fi
 if [ "$CITUS_FROM" = installed ]; then
 	cr_require build python3
 else
-	cr_require build python3 gssapi openssl icu lz4 zstd
+	# PostgreSQL 18's pg_config.h defines HAVE_LIBCURL (for OAuth), and
+	# Citus then includes curl/curl.h even when configured without it.
+	needs=(gssapi openssl icu lz4 zstd)
+	! grep -q '^#define HAVE_LIBCURL 1' "$("$PG_CONFIG" --includedir-server)/pg_config.h" || needs+=(curl)
+	cr_require build python3 "${needs[@]}"
 fi
 # The private installation (a copy of the server's files with this build):
 # inherited from test/run.sh, or made here; Citus's files are copied into a

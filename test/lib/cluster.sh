@@ -83,6 +83,9 @@ cr_need() {
 	valgrind) CR_NEED_PKG=valgrind CR_NEED_WHAT=valgrind; cr_cmd valgrind ;;
 	perf) CR_NEED_PKG=linux-perf CR_NEED_WHAT=perf; cr_cmd perf ;;
 	debootstrap) CR_NEED_PKG=debootstrap CR_NEED_WHAT=debootstrap; cr_cmd debootstrap ;;
+	curl) # Citus includes it where the server's pg_config.h defines HAVE_LIBCURL (18)
+		CR_NEED_PKG=libcurl4-openssl-dev CR_NEED_WHAT="libcurl's headers (for Citus), curl/curl.h"
+		cr_cmd gcc && printf '#include <curl/curl.h>\n' | gcc -E -x c - >/dev/null 2>&1 ;;
 	# Citus's build (test/lib/citus.sh): the server's libpq/libpq-be.h
 	# includes the OpenSSL and GSSAPI headers, utils/pg_locale.h ICU's;
 	# lz4 and zstd for columnar.
