@@ -70,4 +70,4 @@ deb:
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS PG_SUPPORTED_VERSIONS=installed pg_buildext updatecontrol
 	env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS PG_SUPPORTED_VERSIONS=installed PG_UPDATECONTROL=yes \
 		dpkg-buildpackage -us -uc -b
-	@ls -1 ../postgresql-*-comm-result_$$(dpkg-parsechangelog -S Version)_*.deb
+	@ls -1 ../postgresql-*-comm-result_$$(dpkg-parsechangelog -S Version)_*.deb ../comm-result-sync_$$(dpkg-parsechangelog -S Version)_all.deb

@@ -337,6 +337,7 @@ typedef struct CrSplit
 extern bool cr_split_array(const char *s, size_t len, CrSplit *split);
 extern bool cr_json_syntax_ok(const char *json, size_t len, char **detail,
 							  size_t *at);
+extern const char *cr_json_kind_of(char first);
 extern cr_noreturn void cr_bad_response(const char *s, size_t len,
 										const CrSplit *split, bool checked);
 extern cr_noreturn void cr_bad_element_json(const char *s, size_t len,

@@ -172,13 +172,29 @@ get_tally(FunctionCallInfo fcinfo, int n)
 	return wide;
 }
 
+/*
+ * The state to update.  In an aggregate it is one this build made (from
+ * the initial condition, its input function or a transition), so it is
+ * updated in place after a look at its size alone: the per-row path of the
+ * report aggregates.  Elsewhere it is checked, widened if need be, and
+ * copied.
+ */
 static CrTally *
 writable_tally(FunctionCallInfo fcinfo)
 {
-	CrTally    *t = get_tally(fcinfo, 0);
+	CrTally    *t = (CrTally *) PG_GETARG_POINTER(0);
 
-	if (AggCheckCallContext(fcinfo, NULL) || t != (CrTally *) PG_GETARG_POINTER(0))
-		return t;
+	if (AggCheckCallContext(fcinfo, NULL))
+	{
+		if (likely(!VARATT_IS_EXTENDED(t) &&
+				   VARSIZE(t) == CR_TALLY_SIZE(CR_TALLY_EXTRA) &&
+				   t->nextra == CR_TALLY_EXTRA))
+			return t;
+		return get_tally(fcinfo, 0);
+	}
+	t = get_tally(fcinfo, 0);
+	if (t != (CrTally *) PG_GETARG_POINTER(0))
+		return t;				/* already a copy */
 	return memcpy(palloc(VARSIZE(t)), t, VARSIZE(t));
 }
 

@@ -207,18 +207,14 @@ cr_json_syntax_ok(const char *json, size_t len, char **detail, size_t *at)
 	return rc == JSON_SUCCESS;
 }
 
-/* What a valid JSON text holds. */
-static const char *
-top_level_kind(const char *s, size_t len)
+/* What a valid JSON value holds, from its first byte. */
+const char *
+cr_json_kind_of(char first)
 {
-	size_t		i = skip_ws(s, 0, len);
-
-	switch (s[i])
+	switch (first)
 	{
 		case '[':
-			/* the split accepts every valid array */
-			elog(ERROR, "could not split a JSON array of %zu bytes", len);
-			return NULL;		/* keep compiler quiet */
+			return "an array";
 		case '{':
 			return "an object";
 		case '"':
@@ -261,7 +257,12 @@ cr_bad_response(const char *s, size_t len, const CrSplit *split, bool checked)
 	if (skip_ws(s, 0, len) == len)
 		detail = "The response is empty.";
 	else if (json_ok)
-		detail = psprintf("Found %s.", top_level_kind(s, len));
+	{
+		/* valid JSON that the split refused: not an array (it takes every one) */
+		if (s[skip_ws(s, 0, len)] == '[')
+			elog(ERROR, "could not split a JSON array of %zu bytes", len);
+		detail = psprintf("Found %s.", cr_json_kind_of(s[skip_ws(s, 0, len)]));
+	}
 	else if (split->bad_at == (int) len)
 	{
 		/* the scan ran out of text: the usual cut-off download */

@@ -145,26 +145,6 @@ start_load(FunctionCallInfo fcinfo)
 	return load;
 }
 
-/* The type of a JSON element from its first byte (it is valid JSON). */
-static const char *
-element_kind(char c)
-{
-	switch (c)
-	{
-		case '[':
-			return "an array";
-		case '"':
-			return "a string";
-		case 't':
-		case 'f':
-			return "a boolean";
-		case 'n':
-			return "null";
-		default:
-			return "a number";
-	}
-}
-
 /*
  * Read one element of a body.  Its syntax is checked here too, because the
  * body is valid JSON only if every element is: when the parser stopped on
@@ -197,7 +177,7 @@ read_element(CheckedLoad *load, const char *body, size_t len,
 	{
 		if (!cr_json_syntax_ok(elem, e->len, &detail, &at))
 			cr_bad_element_json(body, len, e, load->ordinal, detail, at, true);
-		not_object(&errs, element_kind(elem[0]));
+		not_object(&errs, cr_json_kind_of(elem[0]));
 		put_row(load, NULL, &errs, elem, e->len);
 		return;
 	}

@@ -42,12 +42,13 @@ declare -A suite_script=(
 	[packaging]=test/packaging/check.sh
 	[python]=clients/python/test.sh
 	[node]=clients/node/test.sh
+	[sync]=clients/sync/test.sh
 	[citus]=test/citus/run.sh
 )
 # A suite that cannot run here (test/citus/ without Citus installed) says
 # "NAME: not run: why" and exits 0; it is listed, not counted.
 not_run=()
-for name in ${CR_SUITES:-fuzz dump_restore crash upgrade standby logical sanitize packaging python node citus}; do
+for name in ${CR_SUITES:-fuzz dump_restore crash upgrade standby logical sanitize packaging python node sync citus}; do
 	[ "$name" = none ] && continue
 	suite=${suite_script[$name]:-}
 	if [ -z "$suite" ]; then

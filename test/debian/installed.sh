@@ -125,6 +125,46 @@ else
 	tail -n 60 "$LOG/autopkgtest.log"
 fi
 
+# --- comm-result-sync, from its own package -----------------------------------
+# It brings python3 and python3-psycopg; then --help, the man page and the
+# examples, and a sync from a fake of the API on 127.0.0.1 (the tree's
+# clients/sync/test/fakeapi.py) into "app", as its owner, not a superuser.
+sync_deb=$(ls /tmp/debs/comm-result-sync_*_all.deb 2>/dev/null || true)
+if [ -n "$sync_deb" ] && { apt-get install -y -q "$sync_deb" ||
+	{ apt-get -o Acquire::Check-Valid-Until=false update -q && apt-get install -y -q "$sync_deb"; }; } \
+	>"$LOG/sync-install.log" 2>&1; then
+	ok "apt installs ${sync_deb##*/}, with python3-psycopg"
+else
+	bad "apt-get install comm-result-sync: $(tail -n 5 "$LOG/sync-install.log" 2>/dev/null)"
+fi
+check_eq "comm-result-sync is on the PATH" /usr/bin/comm-result-sync "$(command -v comm-result-sync || true)"
+check_eq "--version names the release" "comm-result-sync ${newest}.0" "$(comm-result-sync --version 2>&1 | sed 's/\.[0-9]*$/.0/')"
+help=$(comm-result-sync --help 2>&1 || true)
+check_eq "--help names the key's two sources" "yes" \
+	"$(grep -q SYLLABLE_API_KEY <<<"$help" && grep -q -- '--api-key-file FILE' <<<"$help" && echo yes)"
+check_eq "the man page and the examples are installed" "yes" \
+	"$([ -f /usr/share/man/man1/comm-result-sync.1.gz ] &&
+		[ -f /usr/share/doc/comm-result-sync/examples/comm-result-sync.timer ] &&
+		[ -f /usr/share/doc/comm-result-sync/examples/comm-result-sync.cron ] && echo yes)"
+key=$LOG/sync-key
+echo "sync-test-key-0123456789" >"$key"
+chmod 600 "$key"
+python3 "$CR_ROOT/clients/sync/test/fakeapi.py" --key-file "$key" --batches 2 --records 50 \
+	--port-file "$LOG/port" --seconds 300 >/dev/null 2>&1 &
+fake=$!
+for _ in $(seq 100); do [ -f "$LOG/port" ] && break; sleep 0.2; done
+port=$(cat "$LOG/port" 2>/dev/null || echo 9)
+sync_run() { PGUSER=cr_owner PGDATABASE=app comm-result-sync --api-url "http://127.0.0.1:$port" --api-key-file "$key" "$@" 2>&1; }
+out=$(sync_run) && rc=0 || rc=$?
+check_eq "comm-result-sync syncs two batches from the fake API" \
+	"0|comm-result-sync: 2 batches synced, 0 failed, 0 finished and unchanged" "$rc|$(tail -n 1 <<<"$out" | cut -d';' -f1)"
+check_eq "every request is a row, once" "100" "$(psql_as -d app -c 'SELECT count(*) FROM results' 2>&1)"
+out=$(sync_run --json) || true
+check_eq "a second sync changes nothing" "0" \
+	"$(tail -n 1 <<<"$out" | python3 -c 'import json, sys; print(json.load(sys.stdin)["loaded"])' 2>&1)"
+kill "$fake" 2>/dev/null || true
+wait "$fake" 2>/dev/null || true
+
 # --- apt removes it; the server keeps working --------------------------------
 if apt-get remove -y -q "$pkg" >"$LOG/remove.log" 2>&1; then
 	ok "apt removes $pkg"

@@ -11,6 +11,7 @@
 #     headers, no compiler), test/debian/installed.sh: apt installs the .deb,
 #     a database owner creates the extension, the regression suite runs
 #     against the installed files, 1.0 is updated, the autopkgtest runs,
+#     comm-result-sync's package installs and syncs from a fake API,
 #     apt removes the package and the server keeps working, the .debs of
 #     the other versions are refused, and "make deb" names
 #     postgresql-server-dev-all when it or the server headers are missing.
@@ -210,7 +211,13 @@ build_version() {
 		"$(grep "^### End $v installcheck" "$log")"
 	names=$(cd "$root/build" && echo *.deb)
 	check_eq "$v: the packages built" \
-		"postgresql-$v-comm-result-dbgsym_${debversion}_$arch.deb postgresql-$v-comm-result_${debversion}_$arch.deb" "$names"
+		"comm-result-sync_${debversion}_all.deb postgresql-$v-comm-result-dbgsym_${debversion}_$arch.deb postgresql-$v-comm-result_${debversion}_$arch.deb" "$names"
+	# comm-result-sync: plain Python, nothing but python3 and psycopg 3.
+	local sync=$root/build/comm-result-sync_${debversion}_all.deb
+	if [ -f "$sync" ]; then
+		check_eq "$v: comm-result-sync's Depends" "python3, python3-psycopg" "$(dpkg-deb -f "$sync" Depends)"
+		cp "$sync" "$DEBS/comm-result-sync-$v.deb"
+	fi
 	deb=$root/build/postgresql-$v-comm-result_${debversion}_$arch.deb
 	[ -f "$deb" ] || return
 	cp "$deb" "$DEBS/"
@@ -273,6 +280,8 @@ install_version() {
 	for deb in "$DEBS"/*.deb; do
 		case $deb in
 		*/postgresql-"$v"-comm-result_*) cr_as_root cp "$deb" "$work/tmp/debs/" ;;
+		*/comm-result-sync-"$v".deb) cr_as_root cp "$deb" "$work/tmp/debs/comm-result-sync_${debversion}_all.deb" ;;
+		*/comm-result-sync-*) ;;
 		*) cr_as_root cp "$deb" "$work/tmp/debs/other/" ;;
 		esac
 	done

@@ -223,6 +223,16 @@ check_wire(const char *out, const unsigned char *wire, int wirelen, int *bad)
 		WIRE_FAIL("send wrote attempt_count %d, the text says %.20s", (int) get_be(wire + 4, 4), m[at[K_ATTEMPT]].val);
 	if (!(flags & 0x0001) && wire[3] != 0)
 		WIRE_FAIL("send wrote status code %d for a value without request_status", wire[3]);
+	if (flags & 0x0001)
+	{
+		/* the status byte is the status's code, as the server's table has it */
+		const Member *st = &m[at[K_STATUS]];
+		int			pos = st->vlen >= 2 ? status_pos(st->val + 1, st->vlen - 2) : -1;
+
+		if (pos < 0 || wire[3] != statuses[pos].code)
+			WIRE_FAIL("send wrote status code %d for request_status %.40s, whose code is %d",
+					  wire[3], st->val, pos < 0 ? -1 : statuses[pos].code);
+	}
 	off = 40;
 	if (version == 2)
 	{
@@ -306,8 +316,18 @@ check_accepted(const char *out, int outlen, const char *wire, int wirelen,
 		"(SELECT count(*) FROM comm_result_errors($1)), "
 		"coalesce(comm_result_is_valid($4), true), "
 		"coalesce((SELECT count(*) FROM comm_result_errors($4)), 0), "
-		"$1::json::text = $1";
-	static const char *expect[] = {"t", "t", "t", "t", "t", "t", "0", "t", "0", "t", "0", "t"};
+		"$1::json::text = $1, "
+		/* an input's strings and objects are kept as given, "" and blank ones too */
+		"CASE WHEN $4 IS NULL THEN true ELSE ("
+		" SELECT call_manager_sid(x) IS NOT DISTINCT FROM coalesce(j ->> 'call_manager_sid', j ->> 'channel_manager_sid')"
+		" AND channel_manager_status(x) IS NOT DISTINCT FROM j ->> 'channel_manager_status'"
+		" AND insights_status(x) IS NOT DISTINCT FROM j ->> 'insights_status'"
+		" AND line_type(x) IS NOT DISTINCT FROM j ->> 'line_type'"
+		" AND insights(x) IS NOT DISTINCT FROM nullif(j -> 'insights', 'null')"
+		" AND enrichment(x) IS NOT DISTINCT FROM nullif(j -> 'enrichment', 'null')"
+		" AND request_variables(x) = j -> 'request_variables'"
+		" FROM (SELECT $1::comm_result x, $4::jsonb j) s) END";
+	static const char *expect[] = {"t", "t", "t", "t", "t", "t", "0", "t", "0", "t", "0", "t", "t"};
 	static const char *what[] = {
 		"text round trip: in(out(v))::text differs from out(v)",
 		"binary round trip: recv(send(v))::text differs from out(v)",
@@ -321,6 +341,7 @@ check_accepted(const char *out, int outlen, const char *wire, int wirelen,
 		"comm_result_is_valid(input) is false for an accepted input",
 		"comm_result_errors(input) returns rows for an accepted input",
 		"v::json::text differs from out(v)",
+		"a string or object of the input is not kept as given (accessor <> the input's jsonb member)",
 	};
 	Oid			types[4] = {TEXTOID, cr_oid, BYTEAOID, TEXTOID};
 	const char *vals[4] = {out, wire, wire, orig};
@@ -342,7 +363,7 @@ check_accepted(const char *out, int outlen, const char *wire, int wirelen,
 		invariant(0, d, bad);
 		return;
 	}
-	for (int i = 0; i < 12; i++)
+	for (int i = 0; i < 13; i++)
 		if (strcmp(PQgetvalue(r, 0, i), expect[i]) != 0)
 		{
 			char		d[512];

@@ -103,7 +103,8 @@ extern int	verbose;
 extern Oid	cr_oid,
 			cbs_oid,
 			cs_oid,
-			counts_oid;
+			counts_oid,
+			tally_oid;
 
 extern long n_inputs,
 			n_queries,
@@ -112,7 +113,7 @@ extern long n_inputs,
 			n_failures;
 
 /* categories, in the order of cat_name: cat_count[5] counts setup inputs */
-#define NCAT 8
+#define NCAT 10
 extern long cat_count[NCAT];
 extern const char *cat_name[NCAT];
 extern long cat_acc[NCAT],
@@ -141,6 +142,7 @@ extern Oid	type_oid(const char *name);
 extern PGresult *run_query(const char *query, int n, const Oid *types, const char *const *vals,
 						   const int *lens, const int *fmts, int rfmt, char *code, int *bad);
 extern PGresult *run_query_text(const char *query, int n, const char *const *vals, char *code, int *bad);
+extern PGresult *run_prepared(const char *name, int n, const char *const *vals, char *code, int *bad);
 extern void invariant(int ok, const char *what, int *bad);
 extern void tally(PGresult *r, const char *code);
 
@@ -160,12 +162,37 @@ extern void gen_ws(Buf *b);
 extern void mutate_bytes(Buf *b, int rounds);
 
 /* ------------------------------------------------------------------ */
+/* the status table, as comm_statuses() gives it (status_table.c) */
+
+#define MAX_STATUSES 32
+/* comm_batch_state counts the nine statuses of 1.0 (codes 0 to 8), no more */
+#define STATE_STATUSES 9
+
+typedef struct
+{
+	char		name[32];
+	int			code;			/* the status byte of comm_result's binary form */
+	int			rank;			/* progress, as merge compares it */
+	int			terminal;
+	uint32_t	next;			/* the allowed next statuses, a bit per position */
+} StatusDef;
+
+extern StatusDef statuses[MAX_STATUSES];	/* in listing order (comm_status's order) */
+extern int	n_statuses;
+
+extern void load_statuses(void);
+extern const char *pick_status(void);
+extern int	status_pos(const char *name, size_t len);
+extern int	status_pos_of_code(int code);
+extern int	status_can_reach(int from, int to, long attempts);
+
+/* ------------------------------------------------------------------ */
 /* values of a record's fields (gen_fields.c) */
 
-extern const char *request_statuses[9];
 extern const char *channel_statuses[43];
 extern const char *insights_statuses[6];
 extern const char *line_types[9];
+extern const char *blank_strings[8];
 
 extern void gen_timestamp(Buf *b);
 extern void gen_target(Buf *b);
@@ -283,15 +310,113 @@ extern void wire_str(Buf *b, const char *s, size_t n, int lenmut);
 extern void unquote(const Buf *v, const char **s, size_t *n);
 extern void fuzz_binary(int *bad);
 
-/* fuzz_batch_state.c */
+/* gen_state.c: report states (comm_batch_state, comm_batch_tally) */
+typedef struct
+{
+	int64_t		total;
+	int64_t		counts[MAX_STATUSES];	/* by code */
+	int			ncounts;		/* 9 for comm_batch_state; a tally's may be more */
+	int64_t		attempts;
+	int64_t		max_attempts;
+	int64_t		flags;			/* 1: created_at instants set, 2: sent_at's */
+	int64_t		instants[4];	/* microseconds since 2000-01-01 UTC */
+	int			wild;			/* fields broken on purpose */
+} State;
+
+#define EMPTY_STATE "'(0,0,0,0,0,0,0,0,0,0,0,0,,,,)'"
+
+extern void gen_state(State *s, int ncounts, int wild);
+extern void gen_tally(State *s, int wild);
+extern int	state_shown(const State *s);
+extern int	tally_input_shown(const State *s, int wild);
+extern void state_text(Buf *b, const State *s, int shown, int canonical);
+extern void state_wire(Buf *b, const State *s, int shown);
 extern void gen_state_text(Buf *b, int wild);
+
+/* fuzz_batch_state.c */
 extern void fuzz_batch_state(int *bad);
+extern void fuzz_state_functions(Args *A, int *bad);
+
+/* fuzz_tally.c */
+extern void fuzz_tally(int *bad);
 
 /* fuzz_function.c */
 extern void fuzz_function(int *bad);
 
+/* fuzz_status.c (function calls of fuzz_function.c) */
+extern void fuzz_status_functions(Args *A, int *bad);
+extern void fuzz_lifecycle(const char *batch, const char *ref, int *bad);
+
 /* fuzz_url_batch.c */
 extern void fuzz_url_batch(int *bad);
+
+/* json_scan.c: what the checks of comm_results_checked read in an element */
+#define MAX_ELEMENT_DEPTH 1000	/* comm_results_checked reads no deeper (README) */
+
+/* What an element's top-level batch_id is, against the URL's */
+enum
+{
+	BATCH_NONE, BATCH_SAME, BATCH_OTHER, BATCH_UNKNOWN
+};
+
+typedef struct
+{
+	int			depth;			/* how deeply it nests (an object is 1) */
+	int			object;			/* it is an object */
+	int			repeated;		/* an object repeats a key, at any depth */
+	int			escaped_key;	/* a key has a backslash */
+	int			escapes;		/* a string has a backslash */
+	int			respelt;		/* a top-level number jsonb would write otherwise */
+	int			safe;			/* none of these, and at most MAX_ELEMENT_DEPTH deep */
+	int			batch;			/* BATCH_* */
+} ElemScan;
+
+extern void scan_element(const char *s, size_t len, const char *batch, ElemScan *sc);
+
+/* fuzz_url_batch.c: today's endpoint (also used for responses) */
+enum
+{
+	OWN_NONE, OWN_SAME, OWN_OTHER
+};
+extern void b_json_str(Buf *b, const char *s, size_t n);
+extern void gen_url_batch(Buf *b, int *isnull);
+
+/* gen_response.c: response bodies */
+typedef struct
+{
+	size_t		start;			/* the element's text in the body */
+	size_t		len;
+} Span;
+
+typedef struct
+{
+	Buf			body;
+	Buf			batch;			/* the URL's batch id */
+	int			batch_null;
+	int			plain_batch;	/* a batch id of the usual form (not blank or odd) */
+	int			complete;		/* 1: a complete array, 0: not one, -1: unknown (mutated) */
+	int			n;				/* elements, -1 when unknown */
+	Span	   *el;
+	int			recipe;			/* to go through the recipe too (one tame body in seven) */
+	int			check_value;	/* to check a value it gives with check_value.c (one in four) */
+} Resp;
+
+extern void gen_response(Resp *R);
+extern void resp_free(Resp *R);
+
+/* fuzz_checked.c */
+extern void fuzz_checked(int *bad);
+extern long n_checked_bodies[2],
+			n_checked_elems[2],
+			n_jsonb_compared,
+			n_jsonb_skipped,
+			n_deep_refusals,
+			n_unread_not_json;
+
+/* recipe.c: examples/load_checked.sql on generated responses */
+extern void recipe_init(const char *path);
+extern void check_recipe(const Resp *R, int loads, int *bad);
+extern long n_recipe_runs;
 
 /* fuzz_counts.c */
 extern void check_counts(const char *out, const char *wire, int wirelen, int *bad);
@@ -299,5 +424,9 @@ extern void fuzz_counts(int *bad);
 
 /* setup.c: fixed checks and the byte sweep, before input 0 */
 extern void setup(int *bad);
+
+/* setup_13.c: the fixed checks of release 1.3 (setup.c runs them) */
+extern int	skip_huge;
+extern void setup_13(int *bad);
 
 #endif							/* FUZZ_H */

@@ -1,143 +1,59 @@
 /*
- * fuzz_batch_state.c -- text and binary input of comm_batch_state.
+ * fuzz_batch_state.c -- comm_batch_state, the report state of 1.0 to 1.2:
+ * text and binary input, and its functions beside comm_batch_tally's.
  *
- * Generates states with consistent counts, flags and instants, or with
- * some of them broken, and byte mutations.  Checks that an accepted state
- * round-trips through text and binary, and that combining it with the
- * empty state changes nothing.
+ * Generates states (gen_state.c) as text and binary, consistent or with
+ * fields broken, byte-mutated; and calls of comm_batch_state_add and
+ * _combine on generated states and comm_result values (function input).
+ * Checks that a consistent state is accepted and printed canonically; that
+ * an accepted state round-trips through text and binary, that combining
+ * it with the empty state changes nothing, and that the cast to
+ * comm_batch_tally keeps its text and its bytes; that combine is
+ * commutative and agrees with comm_batch_tally_combine; that adding a value
+ * of one of the nine statuses of 1.0 gives what comm_batch_tally_add gives,
+ * and adding one of a later status raises 0A000 while the tally counts it.
  */
 #include "fuzz.h"
 
+/* Check an accepted state: round trips, the empty state, the cast to comm_batch_tally. */
 static void
-gen_state_fields(int64_t *f, int wild)
+check_state(PGresult *r, const char *canon, int *bad)
 {
-	/* f[0]=total f[1..9]=counts f[10]=attempts f[11]=max_attempts
-	 * f[12]=flags f[13..16]=instants */
-	int64_t		total = 0;
+	Buf			out = {0};
+	const char *v2[2];
+	char		code[6];
+	PGresult   *r2;
 
-	for (int i = 1; i <= 9; i++)
+	b_puts(&out, PQgetvalue(r, 0, 0));
+	if (canon)
+		invariant(strcmp(out.p, canon) == 0, "a consistent comm_batch_state is not printed canonically", bad);
+	v2[0] = out.p;
+	v2[1] = PQgetvalue(r, 0, 1);	/* send, as bytea's hex text */
+	r2 = run_query_text("SELECT $1::text::comm_batch_state::text = $1::text, "
+						"comm_batch_state_send($1::text::comm_batch_state) = $2::bytea, "
+						"comm_batch_state_combine($1::text::comm_batch_state, " EMPTY_STATE ")::text = $1::text, "
+						"comm_batch_state_combine(" EMPTY_STATE ", $1::text::comm_batch_state)::text = $1::text, "
+						"($1::text::comm_batch_state)::comm_batch_tally::text = $1::text, "
+						"comm_batch_tally_send(($1::text::comm_batch_state)::comm_batch_tally) = $2::bytea",
+						2, v2, code, bad);
+	if (!r2)
+		invariant(0, "re-reading an accepted comm_batch_state failed", bad);
+	else
 	{
-		f[i] = one_in(3) ? 0 : (int64_t) rn(one_in(10) ? (uint64_t) INT64_MAX / 9 : 1000);
-		total += f[i];
-	}
-	f[0] = total;
-	f[10] = total ? (int64_t) rn((uint64_t) total * 2 + 1) : 0;
-	f[11] = f[10] ? (int64_t) rn((uint64_t) (f[10] < INT32_MAX ? f[10] : INT32_MAX) + 1) : 0;
-	f[12] = total ? (int64_t) rn(4) : 0;
-	f[13] = f[14] = f[15] = f[16] = 0;
-	if (f[12] & 1)
-	{
-		f[13] = (int64_t) rn(700000000000ULL) * 1000;
-		f[14] = f[13] + (int64_t) rn(1000000000ULL);
-	}
-	if (f[12] & 2)
-	{
-		f[15] = (int64_t) rn(700000000000ULL) * 1000;
-		f[16] = f[15] + (int64_t) rn(1000000000ULL);
-	}
-	if (wild)
-		for (int m = 1 + (int) rn(3); m > 0; m--)
-		{
-			int			i = (int) rn(17);
+		static const char *what[] = {
+			"comm_batch_state text round trip differs",
+			"comm_batch_state send differs after text round trip",
+			"combining with an empty state changed the state",
+			"combining the empty state with a state is not that state",
+			"the cast to comm_batch_tally changed the text",
+			"the cast to comm_batch_tally changed the binary form",
+		};
 
-			f[i] = one_in(2) ? PICK(((int64_t[]) {-1, 0, 1, INT64_MAX, INT64_MIN, INT32_MAX,
-				(int64_t) INT32_MAX + 1, 252455615999999999LL, 252455616000000000LL,
-				-63082281600000001LL})) : (int64_t) rnd();
-		}
-}
-
-static void
-fmt_instant(Buf *b, int64_t us)
-{
-	/* microseconds since 2000-01-01 UTC to RFC 3339, via days */
-	int64_t		secs = us / 1000000,
-				frac = us % 1000000;
-	int64_t		days,
-				sod;
-	int64_t		z,
-				era,
-				doe,
-				yoe,
-				y,
-				doy,
-				mp,
-				d,
-				m;
-
-	if (frac < 0)
-	{
-		frac += 1000000;
-		secs--;
+		for (int i = 0; i < 6; i++)
+			invariant(strcmp(PQgetvalue(r2, 0, i), "t") == 0, what[i], bad);
+		PQclear(r2);
 	}
-	days = secs / 86400;
-	sod = secs % 86400;
-	if (sod < 0)
-	{
-		sod += 86400;
-		days--;
-	}
-	z = days + 10957 + 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	if (m <= 2)
-		y++;
-	b_printf(b, "%04" PRId64 "-%02" PRId64 "-%02" PRId64 "T%02" PRId64 ":%02" PRId64 ":%02" PRId64,
-			 y, m, d, sod / 3600, sod / 60 % 60, sod % 60);
-	if (frac)
-		b_printf(b, ".%06" PRId64, frac);
-	b_putc(b, one_in(10) ? 'z' : 'Z');
-}
-
-void
-gen_state_text(Buf *b, int wild)
-{
-	int64_t		f[17];
-
-	b_reset(b);
-	gen_state_fields(f, wild && one_in(2));
-	b_putc(b, '(');
-	for (int i = 0; i < 12; i++)
-		b_printf(b, "%s%" PRId64, i ? "," : "", f[i]);
-	for (int i = 13; i <= 16; i++)
-	{
-		b_putc(b, ',');
-		if ((i <= 14 && (f[12] & 1)) || (i >= 15 && (f[12] & 2)))
-			fmt_instant(b, f[i]);
-	}
-	b_putc(b, ')');
-	if (wild && one_in(2))
-		mutate_bytes(b, 1 + (int) rn(3));
-}
-
-static void
-gen_state_wire(Buf *b, int wild)
-{
-	int64_t		f[17];
-
-	b_reset(b);
-	gen_state_fields(f, wild && one_in(2));
-	b_putc(b, wild && one_in(20) ? 2 : 1);
-	for (int i = 0; i <= 10; i++)
-		b_be(b, (uint64_t) f[i], 8);
-	b_be(b, (uint64_t) f[11], 4);
-	b_be(b, (uint64_t) f[12], 4);
-	for (int i = 13; i <= 16; i++)
-		b_be(b, (uint64_t) f[i], 8);
-	if (wild && one_in(4))
-	{
-		if (one_in(2) && b->len)
-			b->len = rn(b->len);
-		else
-			b_putc(b, 0);
-	}
-	if (wild && one_in(4) && b->len)
-		b->p[rn(b->len)] ^= (char) (1 << rn(8));
+	b_free(&out);
 }
 
 void
@@ -145,13 +61,23 @@ fuzz_batch_state(int *bad)
 {
 	char		code[6];
 	PGresult   *r;
+	State		s;
+	Buf			canon = {0};
+	int			wild = !one_in(3),
+				broken = wild && one_in(2),
+				mangled;
 
 	cur_cat = "batch_state";
+	gen_state(&s, STATE_STATUSES, broken);
+	state_text(&canon, &s, STATE_STATUSES, 1);
 	if (one_in(2))
 	{
 		const char *vals[1];
 
-		gen_state_text(&cur_input, !one_in(3));
+		state_text(&cur_input, &s, STATE_STATUSES, 0);
+		mangled = wild && one_in(2);
+		if (mangled)
+			mutate_bytes(&cur_input, 1 + (int) rn(3));
 		vals[0] = cur_input.p;
 		r = run_query_text("SELECT x::text, comm_batch_state_send(x), "
 						   "(comm_batch_state_summary(x)).total, comm_batch_state_status_counts(x) "
@@ -164,37 +90,101 @@ fuzz_batch_state(int *bad)
 		int			lens[1],
 					fmts[1] = {1};
 
-		gen_state_wire(&cur_input, !one_in(3));
+		state_wire(&cur_input, &s, STATE_STATUSES);
+		mangled = s.wild;		/* the wire may be cut or flipped too */
 		vals[0] = cur_input.p;
 		lens[0] = (int) cur_input.len;
 		r = run_query("SELECT $1::text, comm_batch_state_send($1), (comm_batch_state_summary($1)).total, "
 					  "comm_batch_state_status_counts($1)", 1, types, vals, lens, fmts, 0, code, bad);
 	}
 	tally(r, code);
+	invariant(r || broken || mangled, "a consistent comm_batch_state was refused", bad);
 	if (r)
 	{
-		/* round trip: text -> state -> text, and binary (send is hex bytea text) */
-		Buf			out = {0};
-		const char *v2[2];
-		PGresult   *r2;
+		check_state(r, broken || mangled ? NULL : canon.p, bad);
+		PQclear(r);
+	}
+	b_free(&canon);
+}
 
-		b_puts(&out, PQgetvalue(r, 0, 0));
-		v2[0] = out.p;
-		v2[1] = PQgetvalue(r, 0, 1);
-		r2 = run_query_text("SELECT $1::text::comm_batch_state::text = $1::text, "
-							"comm_batch_state_send($1::text::comm_batch_state) = $2::bytea, "
-							"comm_batch_state_combine($1::text::comm_batch_state, '(0,0,0,0,0,0,0,0,0,0,0,0,,,,)')::text = $1::text",
-							2, v2, code, bad);
-		if (!r2)
-			invariant(0, "re-reading an accepted comm_batch_state failed", bad);
-		else
-		{
-			invariant(strcmp(PQgetvalue(r2, 0, 0), "t") == 0, "comm_batch_state text round trip differs", bad);
-			invariant(strcmp(PQgetvalue(r2, 0, 1), "t") == 0, "comm_batch_state send differs after text round trip", bad);
-			invariant(strcmp(PQgetvalue(r2, 0, 2), "t") == 0, "combining with an empty state changed the state", bad);
-			PQclear(r2);
-		}
-		b_free(&out);
+/*
+ * comm_batch_state_add raised 0A000: the value's status must be a later
+ * one, which comm_batch_tally counts.
+ */
+static void
+check_refused_add(const char *state, const char *value, int *bad)
+{
+	const char *vals[2] = {value, state};
+	char		code[6];
+	PGresult   *r = run_query_text("SELECT coalesce(request_status($1::comm_result)::text, 'PENDING'), "
+								   "(comm_batch_tally_status_counts(comm_batch_tally_add($2::comm_batch_state::comm_batch_tally, "
+								   " $1::comm_result)) ->> coalesce(request_status($1::comm_result)::text, 'PENDING'))::bigint > 0",
+								   2, vals, code, bad);
+	int			pos;
+
+	if (!r)
+	{
+		invariant(0, "comm_batch_tally_add failed where comm_batch_state_add raised 0A000", bad);
+		return;
+	}
+	pos = status_pos(PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)));
+	invariant(pos >= 0 && statuses[pos].code >= STATE_STATUSES,
+			  "comm_batch_state_add raised 0A000 for a status of 1.0", bad);
+	invariant(strcmp(PQgetvalue(r, 0, 1), "t") == 0, "comm_batch_tally_add did not count a status of 1.3", bad);
+	PQclear(r);
+}
+
+/*
+ * comm_batch_state_add and _combine on generated states and a value,
+ * beside comm_batch_tally_add and _combine.
+ */
+void
+fuzz_state_functions(Args *A, int *bad)
+{
+	char		code[6];
+	PGresult   *r;
+	const char *add_vals[2];
+
+	gen_state_text(&A->a[0], one_in(4));
+	gen_state_text(&A->a[1], one_in(4));
+	arg_value(&A->a[2], NULL, NULL);
+	args_final(A, 3);
+	record_args(A, 3, "comm_batch_state_add/combine");
+	r = run_query_text("SELECT comm_batch_state_combine($1::comm_batch_state, $2::comm_batch_state)::text = "
+					   "comm_batch_state_combine($2::comm_batch_state, $1::comm_batch_state)::text, "
+					   "comm_batch_state_summary(comm_batch_state_combine($1::comm_batch_state, $2::comm_batch_state)), "
+					   "comm_batch_tally_combine($1::comm_batch_state::comm_batch_tally, $2::comm_batch_state::comm_batch_tally)::text = "
+					   "comm_batch_state_combine($1::comm_batch_state, $2::comm_batch_state)::text",
+					   2, A->v, code, bad);
+	tally(r, code);
+	if (r)
+	{
+		invariant(strcmp(PQgetvalue(r, 0, 0), "t") == 0, "comm_batch_state_combine is not commutative", bad);
+		invariant(strcmp(PQgetvalue(r, 0, 2), "t") == 0,
+				  "comm_batch_tally_combine of two cast states differs from comm_batch_state_combine", bad);
+		PQclear(r);
+	}
+
+	add_vals[0] = A->v[0];
+	add_vals[1] = A->v[2];
+	r = run_query_text("SELECT coalesce(request_status(r)::text, 'PENDING'), comm_batch_state_add(s, r)::text, "
+					   "comm_batch_state_add(s, r)::comm_batch_tally::text = comm_batch_tally_add(s::comm_batch_tally, r)::text, "
+					   "comm_batch_state_status_counts(comm_batch_state_add(s, r)) = "
+					   "comm_batch_tally_status_counts(comm_batch_tally_add(s::comm_batch_tally, r)) "
+					   "FROM (SELECT $1::comm_batch_state s, $2::comm_result r) x", 2, add_vals, code, bad);
+	tally(r, code);
+	if (!r && strcmp(code, "0A000") == 0)
+		check_refused_add(A->v[0], A->v[2], bad);
+	if (r)
+	{
+		int			pos = status_pos(PQgetvalue(r, 0, 0), strlen(PQgetvalue(r, 0, 0)));
+
+		invariant(pos >= 0 && statuses[pos].code < STATE_STATUSES,
+				  "comm_batch_state_add counted a status of 1.3, which it cannot hold", bad);
+		invariant(strcmp(PQgetvalue(r, 0, 2), "t") == 0,
+				  "comm_batch_state_add differs from comm_batch_tally_add", bad);
+		invariant(strcmp(PQgetvalue(r, 0, 3), "t") == 0,
+				  "comm_batch_state_status_counts differs from comm_batch_tally_status_counts after an add", bad);
 		PQclear(r);
 	}
 }

@@ -3,9 +3,10 @@
  * comm_result_recv runs on it).
  *
  * Generates version 1 values from April records and version 2 from today's
- * (spec-1.2.md), with consistent or broken flags, flags2, status codes,
- * timestamps, ids and lengths, wrong version bytes, strings where the flags
- * say none, one spot mutated, bit flips, truncation, and random bytes.
+ * (spec-1.2.md), with consistent or broken flags, flags2, status codes (the
+ * table's, or any byte), timestamps, ids and lengths, wrong version bytes,
+ * strings where the flags say none, one spot mutated, bit flips,
+ * truncation, and random bytes.
  * Checks that an accepted value passes check_value.c.
  */
 #include "fuzz.h"
@@ -102,7 +103,7 @@ gen_wire(Buf *b)
 	if (one_in(2))
 	{
 		flags |= 0x0001;
-		status = (int) rn(9);
+		status = statuses[rn((uint64_t) n_statuses)].code;
 	}
 	if (one_in(2))
 	{

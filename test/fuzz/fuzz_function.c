@@ -1,21 +1,24 @@
 /*
  * fuzz_function.c -- calls of the SQL functions on generated arguments.
  *
- * Generates one call per input, of sixteen kinds: comm_result_transition
+ * Generates one call per input, of seventeen kinds: comm_result_transition
  * (all arguments, or the now() default), comm_result_merge, the
  * constructor comm_result(...), comm_results(jsonb), the validators, the
  * accessors, the comm_status functions and its binary receive,
- * comm_batch_state_add / _combine, the aggregates over comm_result[]
- * literals, the comparison operators, the jsonb cast, the guard trigger,
- * request_variable, and comm_batch_state text input.
+ * comm_batch_state_add / _combine (fuzz_batch_state.c), the aggregates
+ * over comm_result[] literals, the comparison operators, the jsonb cast,
+ * the guard trigger, request_variable, two snapshots of one request
+ * (fuzz_status.c), and comm_batch_state text input.
  *
  * Checks the invariants the README promises: merge commutative, idempotent
  * and associative, comm_result_latest the fold of merges, cmp antisymmetric
  * and agreeing with the operators and hashes, the accessors agreeing with
- * comm_result_fields and comm_result_all_fields, comm_status functions
- * agreeing with comm_status_next, the counts aggregates agreeing with a
- * GROUP BY, the constructor naming the sid as it was given; and every
- * comm_result a function returns with check_value.c.
+ * comm_result_fields and comm_result_all_fields, the comm_status functions
+ * and the lifecycle agreeing with the status table (fuzz_status.c), the
+ * report aggregates agreeing with a GROUP BY over the statuses (a column
+ * per status, done when every result is in a terminal status), the counts
+ * aggregates agreeing with a GROUP BY, the constructor naming the sid as it
+ * was given; and every comm_result a function returns with check_value.c.
  */
 #include "fuzz.h"
 
@@ -40,7 +43,7 @@ fuzz_function(int *bad)
 				rb = {0};
 	char		code[6];
 	PGresult   *r = NULL;
-	int			which = (int) rn(16);
+	int			which = (int) rn(17);
 	GenInfo		gi;
 
 	memset(&A, 0, sizeof A);
@@ -285,31 +288,8 @@ fuzz_function(int *bad)
 						invariant(0, d, bad);
 					}
 			break;
-		case 7:					/* comm_status functions */
-			arg_status(&A.a[0], &A.isnull[0]);
-			arg_status(&A.a[1], &A.isnull[1]);
-			args_final(&A, 2);
-			record_args(&A, 2, "comm_status");
-			r = run_query_text("SELECT comm_status_next($1::comm_status), comm_status_is_terminal($1::comm_status), "
-							   "comm_status_can_transition($1::comm_status, $2::comm_status), "
-							   "$2::comm_status IS NULL OR comm_status_can_transition($1::comm_status, $2::comm_status) IS NOT DISTINCT FROM "
-							   "($2::comm_status = ANY (comm_status_next(coalesce($1::comm_status, 'PENDING'))) "
-							   " OR coalesce($1::comm_status, 'PENDING') = $2::comm_status), "
-							   "(SELECT count(*) FROM comm_status_transitions()), "
-							   "comm_status_is_terminal($1::comm_status) IS NOT DISTINCT FROM "
-							   "(cardinality(comm_status_next($1::comm_status)) = 0), "
-							   "comm_status_cmp($1::comm_status, $2::comm_status), "
-							   "comm_status_hash($1::comm_status) IS NOT DISTINCT FROM comm_status_hash($1::text::comm_status)",
-							   2, A.v, code, bad);
-			tally(r, code);
-			if (r)
-			{
-				invariant(strcmp(PQgetvalue(r, 0, 3), "t") == 0 || PQgetisnull(r, 0, 3),
-						  "comm_status_can_transition disagrees with comm_status_next", bad);
-				invariant(strcmp(PQgetvalue(r, 0, 4), "13") == 0, "comm_status_transitions() has not 13 rows", bad);
-				invariant(strcmp(PQgetvalue(r, 0, 5), "t") == 0, "comm_status_is_terminal disagrees with comm_status_next", bad);
-				invariant(strcmp(PQgetvalue(r, 0, 7), "t") == 0, "comm_status text round trip changes its hash", bad);
-			}
+		case 7:					/* comm_status functions, against the status table */
+			fuzz_status_functions(&A, bad);
 			break;
 		case 8:					/* comm_status binary recv */
 			{
@@ -319,7 +299,7 @@ fuzz_function(int *bad)
 
 				b_reset(&A.a[0]);
 				if (one_in(2))
-					b_puts(&A.a[0], PICK(request_statuses));
+					b_puts(&A.a[0], pick_status());
 				else
 					gen_str_body(&A.a[0], 12);
 				if (one_in(3))
@@ -335,21 +315,8 @@ fuzz_function(int *bad)
 					invariant(strcmp(PQgetvalue(r, 0, 1), "t") == 0, "comm_status binary/text disagree", bad);
 			}
 			break;
-		case 9:					/* batch state add / combine */
-			gen_state_text(&A.a[0], one_in(4));
-			gen_state_text(&A.a[1], one_in(4));
-			arg_value(&A.a[2], NULL, NULL);
-			args_final(&A, 3);
-			record_args(&A, 3, "comm_batch_state_add/combine");
-			r = run_query_text("SELECT comm_batch_state_add($1::comm_batch_state, $3::comm_result)::text, "
-							   "comm_batch_state_combine($1::comm_batch_state, $2::comm_batch_state)::text = "
-							   "comm_batch_state_combine($2::comm_batch_state, $1::comm_batch_state)::text, "
-							   "comm_batch_state_summary(comm_batch_state_combine($1::comm_batch_state, $2::comm_batch_state)), "
-							   "comm_batch_state_status_counts(comm_batch_state_add($2::comm_batch_state, $3::comm_result))",
-							   3, A.v, code, bad);
-			tally(r, code);
-			if (r)
-				invariant(strcmp(PQgetvalue(r, 0, 1), "t") == 0, "comm_batch_state_combine is not commutative", bad);
+		case 9:					/* comm_batch_state add / combine, beside comm_batch_tally */
+			fuzz_state_functions(&A, bad);
 			break;
 		case 10:				/* aggregates over arrays */
 			{
@@ -358,16 +325,27 @@ fuzz_function(int *bad)
 				arg_array(&A.a[0], (int) rn(7), same ? bb.p : NULL, same ? rb.p : NULL);
 				args_final(&A, 1);
 				record_args(&A, 1, "aggregates");
-				r = run_query_text("SELECT comm_batch_summary(r), comm_status_counts(r), comm_result_latest(r)::text, "
-								   "(comm_batch_summary(r)).total = count(r), "
+				r = run_query_text("SELECT q.s, q.c, q.latest, (q.s).total = q.n, q.ch_ok, q.lt_ok, "
+								   /* the status counts agree with GROUP BY, done with the table */
+								   "q.c = (SELECT coalesce(jsonb_object_agg(k, n), '{}') FROM "
+								   " (SELECT coalesce(request_status(x)::text, 'PENDING') k, count(*) n "
+								   "  FROM unnest($1::comm_result[]) x WHERE x IS NOT NULL GROUP BY 1) g), "
+								   "(q.s).done = (q.n > 0 AND NOT EXISTS (SELECT FROM unnest($1::comm_result[]) x "
+								   " JOIN comm_statuses() st ON st.status = coalesce(request_status(x), 'PENDING') "
+								   " WHERE x IS NOT NULL AND NOT st.terminal)), "
+								   /* a column per status in the summary, as in status_counts */
+								   "(SELECT bool_and((to_jsonb(q.s) ->> lower(st.status::text))::bigint = "
+								   " coalesce((q.c ->> st.status::text)::bigint, 0)) FROM comm_statuses() st) "
+								   "FROM (SELECT comm_batch_summary(r) s, comm_status_counts(r) c, "
+								   " comm_result_latest(r)::text latest, count(r) n, "
 								   /* today's counts agree with GROUP BY over the accessors */
-								   "comm_channel_status_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
-								   " (SELECT channel_manager_status(x) k, count(*) c FROM unnest($1::comm_result[]) x "
-								   "  WHERE channel_manager_status(x) IS NOT NULL GROUP BY 1) g), "
-								   "comm_line_type_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
-								   " (SELECT line_type(x) k, count(*) c FROM unnest($1::comm_result[]) x "
-								   "  WHERE line_type(x) IS NOT NULL GROUP BY 1) g) "
-								   "FROM unnest($1::comm_result[]) r", 1, A.v, code, bad);
+								   " comm_channel_status_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
+								   "  (SELECT channel_manager_status(x) k, count(*) c FROM unnest($1::comm_result[]) x "
+								   "   WHERE channel_manager_status(x) IS NOT NULL GROUP BY 1) g) ch_ok, "
+								   " comm_line_type_counts(r) = (SELECT coalesce(jsonb_object_agg(k, c), '{}') FROM "
+								   "  (SELECT line_type(x) k, count(*) c FROM unnest($1::comm_result[]) x "
+								   "   WHERE line_type(x) IS NOT NULL GROUP BY 1) g) lt_ok "
+								   " FROM unnest($1::comm_result[]) r) q", 1, A.v, code, bad);
 				tally(r, code);
 				if (r)
 				{
@@ -377,6 +355,12 @@ fuzz_function(int *bad)
 							  "comm_channel_status_counts differs from counting channel_manager_status", bad);
 					invariant(strcmp(PQgetvalue(r, 0, 5), "t") == 0,
 							  "comm_line_type_counts differs from counting line_type", bad);
+					invariant(strcmp(PQgetvalue(r, 0, 6), "t") == 0,
+							  "comm_status_counts differs from counting request_status", bad);
+					invariant(strcmp(PQgetvalue(r, 0, 7), "t") == 0,
+							  "comm_batch_summary's done differs from every result in a terminal status", bad);
+					invariant(strcmp(PQgetvalue(r, 0, 8), "t") == 0,
+							  "comm_batch_summary's count column of a status differs from comm_status_counts", bad);
 					check_value_col(r, 2, bad);
 				}
 			}
@@ -450,6 +434,9 @@ fuzz_function(int *bad)
 			tally(r, code);
 			if (r)
 				invariant(strcmp(PQgetvalue(r, 0, 0), "t") == 0, "request_variable differs from ->>", bad);
+			break;
+		case 15:				/* transition, merge and guard on two snapshots */
+			fuzz_lifecycle(bb.p, rb.p, bad);
 			break;
 		default:				/* comm_batch_state text input, mutated */
 			cur_cat = "batch_state";

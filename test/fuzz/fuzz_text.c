@@ -7,7 +7,8 @@
  * rules of today's shape; for one rejected input in three (and every clean
  * record with both sid names), that comm_result_is_valid is false and
  * comm_result_errors returns rows, listing both names once under
- * call_manager_sid.
+ * call_manager_sid, and calling no field but batch_id and reference_id
+ * blank (optional strings may be empty or blank since 1.3).
  */
 #include "fuzz.h"
 
@@ -90,7 +91,9 @@ fuzz_text(int *bad)
 		const char *sql2 = "SELECT comm_result_is_valid($1), "
 			"(SELECT count(*) FROM comm_result_errors($1)), "
 			"(SELECT count(*) FROM comm_result_errors($1) "
-			" WHERE field = 'call_manager_sid' AND message LIKE '%given under both of its names%')";
+			" WHERE field = 'call_manager_sid' AND message LIKE '%given under both of its names%'), "
+			"(SELECT string_agg(field, ', ') FROM comm_result_errors($1) "
+			" WHERE message LIKE '%must not be blank%' AND field NOT IN ('batch_id', 'reference_id'))";
 		Oid			t[1] = {TEXTOID};
 		PGresult   *r2 = run_query(sql2, 1, t, vals, NULL, NULL, 0, code, bad);
 
@@ -102,6 +105,9 @@ fuzz_text(int *bad)
 					  "comm_result_errors returns no rows for a rejected input", bad);
 			invariant(!both_clean || strcmp(PQgetvalue(r2, 0, 2), "1") == 0,
 					  "comm_result_errors does not list both names of the sid once", bad);
+			/* since 1.3 only the key may not be blank */
+			invariant(PQgetisnull(r2, 0, 3), "comm_result_errors says a field other than the key must not be blank",
+					  bad);
 			PQclear(r2);
 		}
 	}

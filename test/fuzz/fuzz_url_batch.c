@@ -10,11 +10,12 @@
  * id is refused with 22023, and that comm_results returns one valid,
  * round-tripping value per element with the URL's batch id, the same as
  * comm_result_from_jsonb of each element and as comm_results(text, ...).
+ * gen_response.c takes its batch ids (gen_url_batch) from here.
  */
 #include "fuzz.h"
 
 /* s as a JSON string, quotes included */
-static void
+void
 b_json_str(Buf *b, const char *s, size_t n)
 {
 	b_putc(b, '"');
@@ -33,7 +34,7 @@ b_json_str(Buf *b, const char *s, size_t n)
 }
 
 /* the batch id of a request's URL: mostly plain, sometimes blank or odd */
-static void
+void
 gen_url_batch(Buf *b, int *isnull)
 {
 	*isnull = one_in(40);
@@ -47,12 +48,6 @@ gen_url_batch(Buf *b, int *isnull)
 		b_printf(b, "20260801.%u", (unsigned) rn(3));
 	b->len = strlen(b->p);
 }
-
-/* How a record's own batch_id relates to the URL's. */
-enum
-{
-	OWN_NONE, OWN_SAME, OWN_OTHER
-};
 
 /*
  * A record as today's endpoint returns it, for the batch id arg: mostly

@@ -47,7 +47,7 @@ arg_status(Buf *b, int *isnull)
 	if (one_in(12))
 		b_puts(b, PICK(((const char *[]) {"pending", "", "X", "PENDING ", "P\xc3\xa9NDING"})));
 	else
-		b_puts(b, PICK(request_statuses));
+		b_puts(b, pick_status());
 }
 
 void

@@ -1,19 +1,14 @@
 /*
  * gen_fields.c -- generators of the values of a comm_result record's
- * fields: request statuses, RFC 3339 timestamps with their edge cases,
- * targets (e-mail addresses and phone numbers around the length limits),
- * identifiers, integers, and today's fields (channel and insights statuses,
- * line types, insights and enrichment, valid or wild).
+ * fields: RFC 3339 timestamps with their edge cases, targets (e-mail
+ * addresses and phone numbers around the length limits), identifiers,
+ * integers, and today's fields (channel and insights statuses, line
+ * types, insights and enrichment, valid or wild).  The request statuses
+ * come from the server's table (status_table.c).
  *
  * Checks nothing: the callers do.
  */
 #include "fuzz.h"
-
-/* comm_status: the request statuses */
-const char *request_statuses[] = {
-	"PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "COMPLETED", "FAILED",
-	"CANCELED", "INVALID", "SKIPPED"
-};
 
 static const char *ts_edge[] = {
 	"2024-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z",
@@ -196,7 +191,17 @@ const char *line_types[] = {
 	"nonFixedVoip", "pager",
 };
 
-/* A wrong value for a non-blank string field (or a valid odd one). */
+/*
+ * Empty and blank strings (JSON texts), and one with spaces around it:
+ * since 1.3 valid for every optional string (the sid, the channel and
+ * insights statuses, line_type), kept as given.
+ */
+const char *blank_strings[8] = {
+	"\"\"", "\" \"", "\"   \"", "\"\\t\"", "\"\\u00a0\"", "\"\\u200b\\ufeff\"", "\"\xe3\x80\x80\"",
+	"\" x \"",
+};
+
+/* A wrong value for a string field (or a valid odd one). */
 void
 gen_bad_string_field(Buf *b)
 {
@@ -237,7 +242,9 @@ gen_insights(Buf *b, int w, int *nested)
 		else
 			gen_str_body(b, 8);
 		b_puts(b, "\":");
-		if (one_in(2))
+		if (one_in(20))
+			b_puts(b, PICK(blank_strings));	/* kept as given since 1.3 */
+		else if (one_in(2))
 		{
 			b_putc(b, '"');
 			gen_str_body(b, one_in(20) ? 2000 : 20);

@@ -3,6 +3,8 @@
  * today's (spec-1.2.md: today's fields, the sid named channel_manager_sid
  * or both names), each field valid or an edge value, and their JSON text,
  * maybe shuffled, with keys renamed, repeated or added, and whitespace.
+ * Statuses come from the server's table (status_table.c); an optional
+ * string is sometimes "" or blank, valid since 1.3.
  *
  * Checks nothing: the inputs built from these records are checked by
  * check_value.c and by the file of each kind of input.
@@ -86,7 +88,7 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref, int today)
 						"\"P\\u0045NDING\"",
 					})));
 				else
-					b_printf(b, "\"%s\"", PICK(request_statuses));
+					b_printf(b, "\"%s\"", pick_status());
 				break;
 			case K_SID:
 				if (w && one_in(2))
@@ -99,6 +101,8 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref, int today)
 					b_puts(b, "null");
 				else if (w)
 					b_puts(b, PICK(((const char *[]) {"1", "true", "{}", "[\"LM1\"]"})));
+				else if (one_in(10))
+					b_puts(b, PICK(blank_strings));
 				else
 					b_printf(b, today ? "\"CA%" PRIx64 "\"" : "\"LM%" PRIx64 "\"", rnd());
 				break;
@@ -142,6 +146,8 @@ gen_rec(Rec *r, int wild, const char *batch, const char *ref, int today)
 					b_puts(b, "null");
 				else if (w)
 					gen_bad_string_field(b);
+				else if (one_in(10))
+					b_puts(b, PICK(blank_strings));
 				else
 					b_printf(b, "\"%s\"", k == K_CHSTATUS ? PICK(channel_statuses) :
 							 k == K_INSTATUS ? PICK(insights_statuses) : PICK(line_types));

@@ -8,6 +8,8 @@
 #   FUZZ_N=200000 test/fuzz/run.sh   long mode
 #   FUZZ_SEED=123 test/fuzz/run.sh   a given seed (default: derived from the time)
 #   FUZZ_START=i FUZZ_N=1 ...        replay input i of a seed
+#   FUZZ_HUGE=0 ...                  leave out the fixed 270 MB response (setup_13.c),
+#                                    e.g. when replaying one input
 # Failing inputs are saved under test/fuzz/failures/ (or $FUZZ_FAILDIR).
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/cluster.sh"
 
@@ -25,7 +27,7 @@ BUILD=$(mktemp -d /tmp/comm_result_fuzz.XXXXXX)
 PQ_CFLAGS=$(pkg-config --cflags libpq 2>/dev/null || echo "-I$("$PG_CONFIG" --includedir)")
 PQ_LIBS=$(pkg-config --libs libpq 2>/dev/null || echo "-L$("$PG_CONFIG" --libdir) -lpq")
 cr_log "building the fuzz harness"
-cc -O2 -Wall -Werror $PQ_CFLAGS -o "$BUILD/fuzz" "$FUZZ_DIR"/*.c $PQ_LIBS
+cc -O2 -Wall -Wextra -Werror $PQ_CFLAGS -o "$BUILD/fuzz" "$FUZZ_DIR"/*.c $PQ_LIBS
 
 # log_min_messages=log keeps LOG/FATAL/PANIC (crash reports) but not the
 # ERRORs the fuzzer provokes by the hundred thousand.
@@ -42,8 +44,12 @@ mkdir -p "$FUZZ_FAILDIR"
 chmod 777 "$FUZZ_FAILDIR" 2>/dev/null || true
 status=0
 start=$(date +%s)
+# The harness runs examples/load_checked.sql itself (the recipe checks).
+huge=
+[ "${FUZZ_HUGE:-1}" != 0 ] || huge=--no-huge
 "$CR_TMP/fuzz" --seed "$FUZZ_SEED" --n "$FUZZ_N" --start "$FUZZ_START" \
-	--faildir "$FUZZ_FAILDIR" ${FUZZ_VERBOSE:+--verbose} || status=$?
+	--faildir "$FUZZ_FAILDIR" --recipe "$CR_ROOT/examples/load_checked.sql" $huge \
+	${FUZZ_VERBOSE:+--verbose} || status=$?
 cr_log "harness finished in $(( $(date +%s) - start )) s with status $status"
 
 # The harness itself never causes FATAL lines: it connects once, with valid
@@ -55,7 +61,7 @@ if grep -nE 'PANIC|FATAL|TRAP:|terminated by signal|was terminated|server proces
 	status=1
 fi
 if [ "$status" -ne 0 ]; then
-	echo "FUZZ FAILED: seed $FUZZ_SEED; replay with FUZZ_SEED=$FUZZ_SEED FUZZ_START=<input> FUZZ_N=1 $0; inputs in $FUZZ_FAILDIR" >&2
+	echo "FUZZ FAILED: seed $FUZZ_SEED; replay with FUZZ_SEED=$FUZZ_SEED FUZZ_START=<input> FUZZ_N=1 FUZZ_HUGE=0 $0; inputs in $FUZZ_FAILDIR" >&2
 	echo "fuzz: 0 passed, 1 failed"
 else
 	rmdir "$FUZZ_FAILDIR" 2>/dev/null || true

@@ -4,8 +4,10 @@
  * Generates nothing random: the guard trigger's documented error codes
  * (39P01, 42703, 42804, 23514), the rules of today's shape (both sid names
  * 22P02, another or a blank batch id 22023, a missing batch_id with its
- * HINT, insights and enrichment of the wrong kind, blank strings,
- * comm_counts basics), each with the SQLSTATE it must raise; then a byte
+ * HINT, insights and enrichment of the wrong kind, comm_counts basics),
+ * the strings of 1.3 (optional strings empty or blank load and are kept as
+ * given, "" distinct from null and absent; a blank key is 22023), each
+ * with the SQLSTATE it must raise or the value it must give; then a byte
  * sweep of three comm_result binary values and one comm_counts value built
  * from spec-1.2.md: each must be sent back byte for byte, and every byte
  * flipped, set to 0x00 or 0xff, and every prefix must be accepted and pass
@@ -182,62 +184,83 @@ setup(int *bad)
 		const char *sql;
 		const char *code;		/* expected SQLSTATE, "" for success */
 		const char *hint;		/* in the error's HINT, or NULL */
+		const char *value;		/* the first column's text on success, or NULL */
 	}			steps[] = {
-		{"CREATE TEMP TABLE fz_guard (r comm_result)", "", NULL},
-		{"CREATE TRIGGER g BEFORE UPDATE ON fz_guard FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL},
-		{"CREATE TEMP TABLE fz_t2 (r comm_result, t text)", "", NULL},
-		{"CREATE TRIGGER g1 BEFORE UPDATE ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard('nope')", "", NULL},
-		{"INSERT INTO fz_t2 VALUES ('{\"batch_id\":\"b\",\"reference_id\":\"r\",\"target\":\"5550100\",\"request_variables\":{}}', 'x')", "", NULL},
-		{"UPDATE fz_t2 SET t = 'y'", "42703", NULL},
-		{"DROP TRIGGER g1 ON fz_t2", "", NULL},
-		{"CREATE TRIGGER g2 BEFORE UPDATE ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard('t')", "", NULL},
-		{"UPDATE fz_t2 SET t = 'y'", "42804", NULL},
-		{"DROP TRIGGER g2 ON fz_t2", "", NULL},
-		{"CREATE TRIGGER g3 AFTER UPDATE ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL},
-		{"UPDATE fz_t2 SET t = 'y'", "39P01", NULL},
-		{"DROP TRIGGER g3 ON fz_t2", "", NULL},
-		{"CREATE TRIGGER g4 BEFORE UPDATE ON fz_t2 FOR EACH STATEMENT EXECUTE FUNCTION comm_result_guard()", "", NULL},
-		{"UPDATE fz_t2 SET t = 'y'", "39P01", NULL},
-		{"DROP TRIGGER g4 ON fz_t2", "", NULL},
-		{"CREATE TRIGGER g5 BEFORE INSERT ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL},
-		{"INSERT INTO fz_t2 VALUES (NULL, 'z')", "39P01", NULL},
-		{"DROP TRIGGER g5 ON fz_t2", "", NULL},
-		{"CREATE TEMP TABLE fz_t3 (t text)", "", NULL},
-		{"CREATE TRIGGER g6 BEFORE UPDATE ON fz_t3 FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL},
-		{"INSERT INTO fz_t3 VALUES ('a')", "", NULL},
-		{"UPDATE fz_t3 SET t = 'b'", "42804", NULL},
-		{"CREATE TRIGGER g BEFORE UPDATE ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL},
-		{"UPDATE fz_t2 SET r = NULL", "23514", NULL},
+		{"CREATE TEMP TABLE fz_guard (r comm_result)", "", NULL, NULL},
+		{"CREATE TRIGGER g BEFORE UPDATE ON fz_guard FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL, NULL},
+		{"CREATE TEMP TABLE fz_t2 (r comm_result, t text)", "", NULL, NULL},
+		{"CREATE TRIGGER g1 BEFORE UPDATE ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard('nope')", "", NULL, NULL},
+		{"INSERT INTO fz_t2 VALUES ('{\"batch_id\":\"b\",\"reference_id\":\"r\",\"target\":\"5550100\",\"request_variables\":{}}', 'x')", "", NULL, NULL},
+		{"UPDATE fz_t2 SET t = 'y'", "42703", NULL, NULL},
+		{"DROP TRIGGER g1 ON fz_t2", "", NULL, NULL},
+		{"CREATE TRIGGER g2 BEFORE UPDATE ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard('t')", "", NULL, NULL},
+		{"UPDATE fz_t2 SET t = 'y'", "42804", NULL, NULL},
+		{"DROP TRIGGER g2 ON fz_t2", "", NULL, NULL},
+		{"CREATE TRIGGER g3 AFTER UPDATE ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL, NULL},
+		{"UPDATE fz_t2 SET t = 'y'", "39P01", NULL, NULL},
+		{"DROP TRIGGER g3 ON fz_t2", "", NULL, NULL},
+		{"CREATE TRIGGER g4 BEFORE UPDATE ON fz_t2 FOR EACH STATEMENT EXECUTE FUNCTION comm_result_guard()", "", NULL, NULL},
+		{"UPDATE fz_t2 SET t = 'y'", "39P01", NULL, NULL},
+		{"DROP TRIGGER g4 ON fz_t2", "", NULL, NULL},
+		{"CREATE TRIGGER g5 BEFORE INSERT ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL, NULL},
+		{"INSERT INTO fz_t2 VALUES (NULL, 'z')", "39P01", NULL, NULL},
+		{"DROP TRIGGER g5 ON fz_t2", "", NULL, NULL},
+		{"CREATE TEMP TABLE fz_t3 (t text)", "", NULL, NULL},
+		{"CREATE TRIGGER g6 BEFORE UPDATE ON fz_t3 FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL, NULL},
+		{"INSERT INTO fz_t3 VALUES ('a')", "", NULL, NULL},
+		{"UPDATE fz_t3 SET t = 'b'", "42804", NULL, NULL},
+		{"CREATE TRIGGER g BEFORE UPDATE ON fz_t2 FOR EACH ROW EXECUTE FUNCTION comm_result_guard()", "", NULL, NULL},
+		{"UPDATE fz_t2 SET r = NULL", "23514", NULL, NULL},
 		/* today's shape: the rules the generated inputs rely on */
-		{"SELECT " TODAY_REC("\"batch_id\":\"b\",", "") "::comm_result", "", NULL},
-		{"SELECT comm_result_from_jsonb(" TODAY_REC("", "") ", '20260801.1')", "", NULL},
+		{"SELECT " TODAY_REC("\"batch_id\":\"b\",", "") "::comm_result", "", NULL, NULL},
+		{"SELECT comm_result_from_jsonb(" TODAY_REC("", "") ", '20260801.1')", "", NULL, NULL},
 		{"SELECT count(*) FROM comm_results(('[' || " TODAY_REC("", "") " || ',' || "
-			TODAY_REC("\"batch_id\":\"20260801.1\",", "") " || ']')::jsonb, '20260801.1')", "", NULL},
-		{"SELECT " TODAY_REC("", "") "::comm_result", "22P02", "comm_results(response, batch_id)"},
-		{"SELECT " TODAY_REC("\"batch_id\":\"b\",", ",\"call_manager_sid\":null") "::comm_result", "22P02", NULL},
-		{"SELECT " TODAY_REC("\"batch_id\":\"b\",", ",\"call_manager_sid\":null") "::jsonb::comm_result", "22P02", NULL},
-		{"SELECT comm_result_from_jsonb(" TODAY_REC("", ",\"call_manager_sid\":\"LM1\"") ", 'b')", "22P02", NULL},
-		{"SELECT count(*) FROM comm_results(('[' || " TODAY_REC("", ",\"call_manager_sid\":\"LM1\"") " || ']')::jsonb, 'b')", "22P02", NULL},
-		{"SELECT comm_result_from_jsonb(" TODAY_REC("\"batch_id\":\"x\",", "") ", 'b')", "22023", NULL},
-		{"SELECT count(*) FROM comm_results(('[' || " TODAY_REC("\"batch_id\":\"x\",", "") " || ']')::jsonb, 'b')", "22023", NULL},
-		{"SELECT comm_result_from_jsonb(" TODAY_REC("", "") ", ' ')", "22023", NULL},
-		{"SELECT " APRIL_REC(",\"insights\":{\"a\":{\"b\":1}}") "::comm_result", "22P02", NULL},
-		{"SELECT " APRIL_REC(",\"insights\":{\"a\":true}") "::comm_result", "22P02", NULL},
-		{"SELECT " APRIL_REC(",\"insights\":{\"a\":null}") "::comm_result", "22P02", NULL},
-		{"SELECT " APRIL_REC(",\"insights\":{\"a\":[\"x\"]}") "::jsonb::comm_result", "22P02", NULL},
-		{"SELECT " APRIL_REC(",\"insights\":[]") "::comm_result", "22P02", NULL},
-		{"SELECT " APRIL_REC(",\"enrichment\":\"x\"") "::comm_result", "22P02", NULL},
-		{"SELECT " APRIL_REC(",\"enrichment\":{\"a\":{\"b\":[null,true]}}") "::comm_result", "", NULL},
-		{"SELECT " APRIL_REC(",\"line_type\":\" \"") "::comm_result", "22023", NULL},
-		{"SELECT " APRIL_REC(",\"channel_manager_status\":\"\"") "::comm_result", "22023", NULL},
-		{"SELECT " APRIL_REC(",\"insights_status\":\"\\u00a0\"") "::comm_result", "22023", NULL},
-		{"SELECT " APRIL_REC(",\"line_type\":1") "::comm_result", "22P02", NULL},
-		{"SELECT " APRIL_REC(",\"channel_manager_status\":{}") "::comm_result", "22P02", NULL},
-		{"SELECT " APRIL_REC(",\"channel_manager_status\":\"SOMETHING_NEW\"") "::comm_result", "", NULL},
-		{"SELECT '{\"SENT\":2,\"DELIVERED\":5}'::comm_counts::text", "", NULL},
-		{"SELECT '{\"SENT\":0}'::comm_counts", "22P02", NULL},
-		{"SELECT '{\"SENT\":1,\"SENT\":2}'::comm_counts", "22P02", NULL},
-		{"SELECT '{\"SENT\":{}}'::comm_counts", "22P02", NULL},
+			TODAY_REC("\"batch_id\":\"20260801.1\",", "") " || ']')::jsonb, '20260801.1')", "", NULL, NULL},
+		{"SELECT " TODAY_REC("", "") "::comm_result", "22P02", "comm_results(response, batch_id)", NULL},
+		{"SELECT " TODAY_REC("\"batch_id\":\"b\",", ",\"call_manager_sid\":null") "::comm_result", "22P02", NULL, NULL},
+		{"SELECT " TODAY_REC("\"batch_id\":\"b\",", ",\"call_manager_sid\":null") "::jsonb::comm_result", "22P02", NULL, NULL},
+		{"SELECT comm_result_from_jsonb(" TODAY_REC("", ",\"call_manager_sid\":\"LM1\"") ", 'b')", "22P02", NULL, NULL},
+		{"SELECT count(*) FROM comm_results(('[' || " TODAY_REC("", ",\"call_manager_sid\":\"LM1\"") " || ']')::jsonb, 'b')", "22P02", NULL, NULL},
+		{"SELECT comm_result_from_jsonb(" TODAY_REC("\"batch_id\":\"x\",", "") ", 'b')", "22023", NULL, NULL},
+		{"SELECT count(*) FROM comm_results(('[' || " TODAY_REC("\"batch_id\":\"x\",", "") " || ']')::jsonb, 'b')", "22023", NULL, NULL},
+		{"SELECT comm_result_from_jsonb(" TODAY_REC("", "") ", ' ')", "22023", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"insights\":{\"a\":{\"b\":1}}") "::comm_result", "22P02", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"insights\":{\"a\":true}") "::comm_result", "22P02", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"insights\":{\"a\":null}") "::comm_result", "22P02", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"insights\":{\"a\":[\"x\"]}") "::jsonb::comm_result", "22P02", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"insights\":[]") "::comm_result", "22P02", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"enrichment\":\"x\"") "::comm_result", "22P02", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"enrichment\":{\"a\":{\"b\":[null,true]}}") "::comm_result", "", NULL, NULL},
+		/* 1.3: optional strings load empty or blank, kept as given; the key may not be blank */
+		{"SELECT line_type(" APRIL_REC(",\"line_type\":\" \"") "::comm_result) = ' '", "", NULL, "t"},
+		{"SELECT channel_manager_status(" APRIL_REC(",\"channel_manager_status\":\"\"") ") = ''", "", NULL, "t"},
+		{"SELECT insights_status(" APRIL_REC(",\"insights_status\":\"\\u00a0\"") ") = chr(160)", "", NULL, "t"},
+		{"SELECT call_manager_sid(" APRIL_REC(",\"call_manager_sid\":\"\"") ") = ''", "", NULL, "t"},
+		{"SELECT (comm_result_all_fields(" APRIL_REC(",\"channel_manager_sid\":\"\\t \"") ")).sid_name", "",
+		NULL, "channel_manager_sid"},
+		{"SELECT line_type(" APRIL_REC(",\"line_type\":\"\\u200b\"") "::jsonb::comm_result) = chr(8203)", "", NULL, "t"},
+		{"SELECT insights(x) ->> 'rating' = '' AND enrichment(x) ->> 'mcc' = ' ' FROM (SELECT "
+			APRIL_REC(",\"insights\":{\"rating\":\"\"},\"enrichment\":{\"mcc\":\" \"}") "::comm_result x) s",
+		"", NULL, "t"},
+		{"SELECT " APRIL_REC(",\"line_type\":\"\"") "::comm_result <> " APRIL_REC(",\"line_type\":null")
+			"::comm_result AND " APRIL_REC(",\"line_type\":\"\"") "::comm_result <> " APRIL_REC("") "::comm_result",
+		"", NULL, "t"},
+		{"SELECT line_type(comm_result('b', 'r', '5550100', '{}', line_type => ''))", "", NULL, ""},
+		{"SELECT '{\"batch_id\":\"\",\"reference_id\":\"r\",\"target\":\"5550100\",\"request_variables\":{}}'::comm_result",
+		"22023", NULL, NULL},
+		{"SELECT '{\"batch_id\":\"\\u200b\",\"reference_id\":\"r\",\"target\":\"5550100\",\"request_variables\":{}}'::comm_result",
+		"22023", NULL, NULL},
+		{"SELECT '{\"batch_id\":\"b\",\"reference_id\":\" \",\"target\":\"5550100\",\"request_variables\":{}}'::jsonb::comm_result",
+		"22023", NULL, NULL},
+		{"SELECT count(*) FROM comm_results('[{\"reference_id\":\"\\u00a0\",\"target\":\"5550100\",\"request_variables\":{}}]', 'b')",
+		"22023", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"line_type\":1") "::comm_result", "22P02", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"channel_manager_status\":{}") "::comm_result", "22P02", NULL, NULL},
+		{"SELECT " APRIL_REC(",\"channel_manager_status\":\"SOMETHING_NEW\"") "::comm_result", "", NULL, NULL},
+		{"SELECT '{\"SENT\":2,\"DELIVERED\":5}'::comm_counts::text", "", NULL, NULL},
+		{"SELECT '{\"SENT\":0}'::comm_counts", "22P02", NULL, NULL},
+		{"SELECT '{\"SENT\":1,\"SENT\":2}'::comm_counts", "22P02", NULL, NULL},
+		{"SELECT '{\"SENT\":{}}'::comm_counts", "22P02", NULL, NULL},
 	};
 
 	cur_cat = "setup";
@@ -252,8 +275,6 @@ setup(int *bad)
 		cat_count[5]++;
 		n_inputs++;
 		tally(r, code);
-		if (r)
-			PQclear(r);
 		if (strcmp(code, steps[i].code) != 0)
 		{
 			char		d[512];
@@ -264,6 +285,16 @@ setup(int *bad)
 		}
 		if (steps[i].hint && !strstr(last_hint, steps[i].hint))
 			invariant(0, "the error's HINT does not say how to supply the batch id", bad);
+		if (steps[i].value && r && strcmp(PQgetvalue(r, 0, 0), steps[i].value) != 0)
+		{
+			char		d[512];
+
+			snprintf(d, sizeof d, "the step gave %.200s, not %.200s", PQgetvalue(r, 0, 0), steps[i].value);
+			invariant(0, d, bad);
+		}
+		if (r)
+			PQclear(r);
 	}
 	sweep_binary(bad);
+	setup_13(bad);
 }
