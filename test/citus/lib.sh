@@ -55,6 +55,8 @@ node_start() {
 			echo "unix_socket_directories = '$DIR'"
 			echo "port = ${PORT[$n]}"
 			readme_block postgresql.conf
+			# no usage reports to Citus (the tests reach no network)
+			echo "citus.enable_statistics_collection = off"
 			# throwaway data: no durability needed
 			echo "fsync = off"
 			echo "synchronous_commit = off"

@@ -103,11 +103,15 @@ cr_citus_build_tree() {
 		cr_log "applying the have_createdb_privilege fix for $("$PG_CONFIG" --version)"
 		(cd "$src" && cr_citus_fix)
 	fi
-	# --without-libcurl: no anonymous statistics collection (the tests have
-	# no network).  with_llvm=no: no JIT bitcode, which the tests do not
-	# use and which doubles the work; -O1 -g0: a third of the default
-	# build's time (README, Scaling out).
-	(cd "$src" && ./configure PG_CONFIG="$PG_CONFIG" --without-libcurl) >"$src/build.log" 2>&1 &&
+	# --without-libcurl: no code for anonymous statistics collection, but
+	# where the server's pg_config.h defines HAVE_LIBCURL (18) Citus uses
+	# curl anyway and must link it (a source build leaves the collection
+	# off).  with_llvm=no: no JIT bitcode, which the tests do not use and
+	# which doubles the work; -O1 -g0: a third of the default build's time
+	# (README, Scaling out).
+	local curl=--without-libcurl
+	! grep -q '^#define HAVE_LIBCURL 1' "$server/pg_config.h" || curl=--with-libcurl
+	(cd "$src" && ./configure PG_CONFIG="$PG_CONFIG" "$curl") >"$src/build.log" 2>&1 &&
 		make -C "$src" -s -j"$(nproc)" with_llvm=no COPT='-O1 -g0' >>"$src/build.log" 2>&1 &&
 		make -C "$src" -s with_llvm=no COPT='-O1 -g0' DESTDIR="$dest" install >>"$src/build.log" 2>&1 || {
 		tail -n 40 "$src/build.log" >&2
