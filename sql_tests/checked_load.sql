@@ -98,6 +98,14 @@ SELECT * FROM comm_results_checked('{"items":[]}', 'b');
 SELECT * FROM comm_results_checked('"[]"', 'b');
 SELECT * FROM comm_results_checked('', 'b');
 SELECT * FROM comm_results_checked('   ', 'b');
+-- Bodies nested deeper than 1000 levels are described from a scan, never
+-- by the recursive parser: cut off, badly closed, an object around a deep
+-- array, through both loaders.
+SELECT * FROM comm_results_checked('[{"reference_id":"1","target":"+15125550001","request_variables":{}},' || repeat('[', 100000), 'b');
+SELECT * FROM comm_results_checked('[' || repeat('[', 100000) || repeat(']', 100000) || '}', 'b');
+SELECT * FROM comm_results_checked('{"items":[' || repeat('[', 100000), 'b');
+SELECT * FROM comm_results_checked('{"items":' || repeat('[', 100000) || repeat(']', 100000) || '}', 'b');
+SELECT count(*) FROM comm_results('[' || repeat('[', 100000), 'b');
 SELECT * FROM comm_results_checked('[1,]', 'b');
 SELECT * FROM comm_results_checked('[,1]', 'b');
 SELECT * FROM comm_results_checked('[1 2]', 'b');

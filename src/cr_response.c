@@ -98,6 +98,45 @@ add_element(CrSplit *split, size_t start, size_t end, int depth)
 }
 
 /*
+ * Scan from i over brackets and strings, keeping the deepest nesting met.
+ * In an element (within_element) the scan stops at a comma or a closing
+ * bracket outside any nesting, where the element ends; over a whole body it
+ * runs to the end, stray closing brackets and all.  Returns where it
+ * stopped, len when it ran out of text.
+ */
+static size_t
+scan_nesting(const char *s, size_t i, size_t len, bool within_element, int *deepest)
+{
+	int			depth = 0;
+
+	*deepest = 0;
+	while (i < len)
+	{
+		uint8		c = byte_class[(uint8) s[i]];
+
+		if (c == B_OTHER)
+			i++;
+		else if (c == B_QUOTE)
+			i = skip_string(s, i + 1, len);
+		else if (c == B_OPEN)
+		{
+			if (++depth > *deepest)
+				*deepest = depth;
+			i++;
+		}
+		else if (depth == 0 && within_element)
+			break;				/* a comma, or the bracket that ends the array */
+		else
+		{
+			if (c == B_CLOSE && depth > 0)
+				depth--;
+			i++;
+		}
+	}
+	return i;
+}
+
+/*
  * Split a body into its elements.  False, with the byte where the scan
  * stopped, when the body is not a complete JSON array; the elements are not
  * yet checked as JSON (cr_parse_json does that).
@@ -120,32 +159,9 @@ cr_split_array(const char *s, size_t len, CrSplit *split)
 		{
 			size_t		start = i;
 			size_t		end;
-			int			depth = 0;
-			int			deepest = 0;
+			int			deepest;
 
-			while (i < len)
-			{
-				uint8		c = byte_class[(uint8) s[i]];
-
-				if (c == B_OTHER)
-					i++;
-				else if (c == B_QUOTE)
-					i = skip_string(s, i + 1, len);
-				else if (c == B_OPEN)
-				{
-					if (++depth > deepest)
-						deepest = depth;
-					i++;
-				}
-				else if (depth == 0)
-					break;		/* a comma, or the bracket that ends the array */
-				else
-				{
-					if (c == B_CLOSE)
-						depth--;
-					i++;
-				}
-			}
+			i = scan_nesting(s, i, len, true, &deepest);
 			if (i >= len)
 				goto bad;		/* cut off */
 			end = i;
@@ -239,7 +255,24 @@ cr_bad_response(const char *s, size_t len, const CrSplit *split, bool checked)
 {
 	char	   *detail = NULL;
 	size_t		at = split->bad_at;
-	bool		json_ok = cr_json_syntax_ok(s, len, &detail, &at);
+	bool		json_ok;
+	int			deepest;
+
+	/*
+	 * The parser that words the error recurses once per level: a body
+	 * nested deeper than the elements the checked load parses (cut off in a
+	 * deep element, or an object around a deep array) is described from a
+	 * scan alone, so that it cannot exhaust the stack.
+	 */
+	scan_nesting(s, 0, len, false, &deepest);
+	if (deepest > CR_MAX_ELEMENT_DEPTH)
+	{
+		json_ok = false;
+		detail = psprintf("The response nests deeper than %d levels and is not a JSON array as it stands.",
+						  CR_MAX_ELEMENT_DEPTH);
+	}
+	else
+		json_ok = cr_json_syntax_ok(s, len, &detail, &at);
 
 	if (!checked)
 	{

@@ -172,12 +172,13 @@ typedef struct
 {
 	char		name[32];
 	int			code;			/* the status byte of comm_result's binary form */
+	int			listed;			/* place in the API's listing: merge's tie-break */
 	int			rank;			/* progress, as merge compares it */
 	int			terminal;
 	uint32_t	next;			/* the allowed next statuses, a bit per position */
 } StatusDef;
 
-extern StatusDef statuses[MAX_STATUSES];	/* in listing order (comm_status's order) */
+extern StatusDef statuses[MAX_STATUSES];	/* in comm_status's order (code order) */
 extern int	n_statuses;
 
 extern void load_statuses(void);
@@ -410,7 +411,6 @@ extern long n_checked_bodies[2],
 			n_checked_elems[2],
 			n_jsonb_compared,
 			n_jsonb_skipped,
-			n_deep_refusals,
 			n_unread_not_json;
 
 /* recipe.c: examples/load_checked.sql on generated responses */

@@ -25,7 +25,7 @@
  * any depth, no top-level number jsonb would respell, at most 1,000
  * levels) the same validity and the same value.  For any other body:
  * 22P02 "response is not a complete JSON array" (or 22021 for bytes that
- * are not UTF-8, 54001 for a body too deep to describe), no rows, and
+ * are not UTF-8), however deep it nests, no rows, and
  * comm_results refuses it too.  One body in three also goes through the
  * recipe (recipe.c).
  */
@@ -40,7 +40,6 @@ long		n_checked_bodies[2],	/* refused, loaded */
 			n_checked_elems[2],	/* invalid, valid */
 			n_jsonb_compared,
 			n_jsonb_skipped,
-			n_deep_refusals,	/* refused with 54001, not 22P02 */
 			n_unread_not_json;	/* loaded, with an unread deep element that is not JSON */
 
 typedef struct
@@ -329,19 +328,6 @@ check_refused(const Resp *R, const char *code, int *bad)
 	n_checked_bodies[0]++;
 	if (strcmp(code, "22021") == 0)
 		return;					/* not UTF-8: refused before the function runs */
-	if (strcmp(code, "54001") == 0)
-	{
-		/*
-		 * A body that is not complete is described by PostgreSQL's JSON
-		 * parser, which recurses: deep nesting stops it first.
-		 */
-		ElemScan	sc;
-
-		scan_element(R->body.p, R->body.len, "", &sc);
-		invariant(sc.depth > MAX_ELEMENT_DEPTH, "comm_results_checked raised 54001 on a body that nests little", bad);
-		n_deep_refusals++;
-		return;
-	}
 	snprintf(d, sizeof d, "comm_results_checked refused a body with %s: %s", code, last_msg);
 	invariant(strcmp(code, "22P02") == 0 && strcmp(last_msg, NOT_ARRAY) == 0, d, bad);
 	if (strcmp(last_msg, NOT_ARRAY) != 0)

@@ -11,13 +11,14 @@
  * extension's table is checked without a change here:
  * comm_status_next, comm_status_is_terminal and comm_status_can_transition
  * say what the table says and comm_status_transitions() has one row per
- * move of it; comm_status_cmp and < follow the listing order;
+ * move of it; comm_status_cmp and < follow the code order;
  * comm_result_transition allows exactly the table's moves (moving to
  * INITIATED starts an attempt); the guard lets an update through exactly
  * when status_can_reach finds a path with as many attempts as
  * attempt_count grew by, else 23514; merge keeps the snapshot further
  * along by (attempt_count, rank), and at equal progress the status later
- * in the listing (a present one over an absent one).
+ * in the API's listing, comm_statuses()' listed (a present one over an
+ * absent one).
  */
 #include "fuzz.h"
 
@@ -120,7 +121,7 @@ fuzz_status_functions(Args *A, int *bad)
 	}
 	if (p1 >= 0 && p2 >= 0)
 	{
-		snprintf(d, sizeof d, "comm_status_cmp(%s, %s) is %s, not in listing order", statuses[p1].name,
+		snprintf(d, sizeof d, "comm_status_cmp(%s, %s) is %s, not in code order", statuses[p1].name,
 				 statuses[p2].name, PQgetvalue(r, 0, 5));
 		invariant(atoi(PQgetvalue(r, 0, 5)) == sign(p1 - p2), d, bad);
 	}
@@ -143,7 +144,7 @@ snapshot(Buf *b, Rec *r, int pos, long attempts)
 	emit_rec(b, r, 0);
 }
 
-/* The status merge keeps: further along by (attempts, rank), else the later present one. */
+/* The status merge keeps: further along by (attempts, rank), else the one listed later. */
 static int
 merged_status(int pa, long aa, int pb, long ab)
 {
@@ -155,7 +156,9 @@ merged_status(int pa, long aa, int pb, long ab)
 		return aa > ab ? pa : pb;
 	if (ra != rb)
 		return ra > rb ? pa : pb;
-	return pa > pb ? pa : pb;	/* absent (-1) < any present status */
+	if (pa < 0 || pb < 0)
+		return pa > pb ? pa : pb;	/* absent (-1) < any present status */
+	return statuses[pa].listed > statuses[pb].listed ? pa : pb;
 }
 
 /* comm_result_transition(a, to): a move of the table, or 22023 */

@@ -109,7 +109,7 @@ check_tally_wire(const char *text, const unsigned char *w, int len, int64_t *cou
 static void
 check_tally_summary(PGresult *r, const int64_t *counts, int *bad)
 {
-	const char *col = PQgetvalue(r, 0, 5);	/* the summary's count columns, in listing order */
+	const char *col = PQgetvalue(r, 0, 5);	/* the summary's count columns, in code order */
 	int64_t		total = 0,
 				open = 0;
 
@@ -158,8 +158,8 @@ check_tally(const char *text, const char *wire, int wirelen, const char *canon, 
 				  "$3::text = $1, "
 				  "comm_batch_tally_combine($1::comm_batch_tally, " EMPTY_STATE ")::text = $1, "
 				  "comm_batch_tally_combine(" EMPTY_STATE ", $1::comm_batch_tally)::text = $1, "
-				  "(SELECT string_agg(coalesce(to_jsonb(s) ->> lower(st.status::text), 'none'), ',' ORDER BY o) "
-				  " FROM comm_statuses() WITH ORDINALITY st(status, rank, terminal, next_statuses, note, o)), "
+				  "(SELECT string_agg(coalesce(to_jsonb(s) ->> lower(st.status::text), 'none'), ',' ORDER BY st.ordinality) "
+				  " FROM comm_statuses() WITH ORDINALITY st), "
 				  "(s).done, "
 				  "(SELECT coalesce(jsonb_object_agg(st.status, (to_jsonb(s) ->> lower(st.status::text))::bigint) "
 				  "  FILTER (WHERE (to_jsonb(s) ->> lower(st.status::text))::bigint > 0), '{}') "

@@ -50,9 +50,12 @@ status_table_steps(int *bad)
 	expect_true("SELECT bool_and(comm_status_next(status) = next_statuses AND comm_status_is_terminal(status) = terminal) "
 				"FROM comm_statuses()",
 				"comm_status_next or comm_status_is_terminal differs from comm_statuses()", bad);
-	expect_true("SELECT array_agg(status ORDER BY status) = array_agg(status ORDER BY o) "
-				"FROM comm_statuses() WITH ORDINALITY s(status, rank, terminal, next_statuses, note, o)",
+	expect_true("SELECT array_agg(status ORDER BY status) = array_agg(status ORDER BY s.ordinality) "
+				"FROM comm_statuses() WITH ORDINALITY s",
 				"comm_status does not sort in the order of comm_statuses()", bad);
+	expect_true("SELECT array_agg(listed ORDER BY listed) = array_agg((g - 1)::int ORDER BY g) "
+				"FROM comm_statuses() WITH ORDINALITY s(status, listed, rank, terminal, next_statuses, note, g)",
+				"comm_statuses()' listed is not a place from 0 for each status", bad);
 	expect_true("SELECT NOT EXISTS (SELECT FROM comm_statuses() s, unnest(s.next_statuses) n "
 				"JOIN comm_statuses() t ON t.status = n WHERE s.terminal AND (t.rank <> s.rank OR NOT t.terminal))",
 				"a terminal status may move to a status that is not a rename of it", bad);

@@ -76,7 +76,7 @@ parse_next(const char *arr)
 }
 
 /*
- * Read comm_statuses(), in listing order, with each status's code: the
+ * Read comm_statuses(), in comm_status's order, with each status's code: the
  * status byte (offset 3) of the binary form of a value in that status.
  */
 void
@@ -86,9 +86,8 @@ load_statuses(void)
 						   "SELECT s.status::text, s.rank, s.terminal, s.next_statuses::text, "
 						   " get_byte(comm_result_send(format('{\"batch_id\":\"b\",\"reference_id\":\"r\","
 						   "\"target\":\"5550100\",\"request_variables\":{},\"request_status\":\"%s\"}', "
-						   "s.status)::comm_result), 3) "
-						   "FROM comm_statuses() WITH ORDINALITY s(status, rank, terminal, next_statuses, note, o) "
-						   "ORDER BY o");
+						   "s.status)::comm_result), 3), s.listed "
+						   "FROM comm_statuses() WITH ORDINALITY s ORDER BY s.ordinality");
 
 	if (PQresultStatus(r) != PGRES_TUPLES_OK)
 		table_failed("comm_statuses()", r);
@@ -102,6 +101,7 @@ load_statuses(void)
 		statuses[i].rank = atoi(PQgetvalue(r, i, 1));
 		statuses[i].terminal = strcmp(PQgetvalue(r, i, 2), "t") == 0;
 		statuses[i].code = atoi(PQgetvalue(r, i, 4));
+		statuses[i].listed = atoi(PQgetvalue(r, i, 5));
 	}
 	for (int i = 0; i < n_statuses; i++)
 	{
