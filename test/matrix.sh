@@ -7,7 +7,9 @@
 #       bookworm, 17 in trixie, 18 in sid): the -Werror build with that
 #       release's own gcc, then the regression, isolation, README, fuzz
 #       (quick), dump/restore, crash and upgrade suites, the streaming
-#       standby and logical replication (test/run.sh with CR_SUITES).
+#       standby, logical replication and Citus (test/run.sh with CR_SUITES;
+#       Citus built in the root from ../shared/vendor the first time,
+#       test/lib/citus.sh).
 # Ends with a table: version, compiler, build warnings, tests passed/failed.
 #
 # Then the suites that need two roots at once (test/major/: dump and restore
@@ -22,13 +24,14 @@
 #
 # Runs as root or as a user with sudo (debootstrap and chroot need root).
 source "$(dirname "${BASH_SOURCE[0]}")/lib/cluster.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/citus.sh"
 
 CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
 CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
 # The suites that run inside the roots, those that exercise the server; the
 # sanitizer run, the packaging checks and the clients run on this machine's
 # version only.
-CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade standby logical}
+CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade standby logical citus}
 # Ask for sudo's password now, not in the middle of a long run.
 [ "$(id -u)" -eq 0 ] || sudo -v
 # The version this machine runs, natively (with no server installed and
@@ -135,6 +138,16 @@ run_version() {
 		cr_as_root rm -f "$old_tar_1_2"
 		echo "no 1.2 sources for the upgrade suite (git archive 369ea52 failed)" >&2
 	}
+	# Citus's source archive for test/citus/, beside the copy as beside a
+	# checkout (the suite builds it once and keeps the build in the root).
+	local crc=0
+	cr_citus_archive "$v" || crc=$?
+	[ "$crc" -ne 2 ] || return 1
+	if [ "$crc" -eq 0 ]; then
+		cr_as_root mkdir -p "$root/build/shared/vendor" &&
+			cr_as_root cp "$CR_CITUS_ARCHIVE" "$(dirname "$CR_CITUS_ARCHIVE")/SHA256SUMS" "$root/build/shared/vendor/" ||
+			return 1
+	fi
 	# /proc for the suites' process substitutions (/dev/fd) and ps; it is
 	# unmounted when the run ends, however it ends (one left by a killed run
 	# is reused, not stacked).

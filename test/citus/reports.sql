@@ -74,3 +74,33 @@ SELECT comm_batch_summary(r), comm_status_counts(r) FROM results WHERE batch_id 
 -- merge of two snapshots across the join of a co-located table with itself
 SELECT count(*), count(*) FILTER (WHERE comm_result_merge(a.r, b.r) = a.r)
 FROM results a JOIN results b USING (batch_id, reference_id);
+
+-- README, Batches and reports: today's dashboards (1.2), grouped by the expression
+SELECT batch_id(r) AS batch, (comm_batch_summary(r)).total, comm_channel_status_counts(r), comm_line_type_counts(r)
+FROM results GROUP BY 1 ORDER BY 1;
+
+-- today's dashboards grouped by the distribution column (pushed down whole)
+SELECT batch_id, comm_channel_status_counts(r), comm_line_type_counts(r) FROM results GROUP BY batch_id ORDER BY 1;
+
+-- today's dashboards over the whole table (partial aggregation)
+SELECT comm_channel_status_counts(r), comm_line_type_counts(r) FROM results;
+
+-- channel statuses per line type (partial aggregation, grouped by another field)
+SELECT line_type(r), comm_channel_status_counts(r) FROM results GROUP BY 1 ORDER BY 1 NULLS FIRST;
+
+-- comm_result_all_fields: today's fields per channel status, line type and sid name
+SELECT f.channel_manager_status, f.line_type, f.sid_name, count(*), count(f.insights_status), count(f.insights),
+       count(f.enrichment), min(f.created_at), max(f.sent_at), sum(f.attempt_count)
+FROM results t, comm_result_all_fields(t.r) f
+GROUP BY 1, 2, 3 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST, 3 NULLS FIRST;
+
+-- comm_result_all_fields: every field of every value, row by row (a checksum; instants as epochs,
+-- because a worker writes a timestamptz as text in its own TimeZone)
+SELECT count(*), md5(string_agg(concat_ws('|', f.batch_id, f.reference_id, f.target, f.request_variables,
+           f.request_status, f.call_manager_sid, extract(epoch FROM f.created_at), extract(epoch FROM f.sent_at),
+           f.attempt_count, f.session_id, f.conversation_id, f.target_kind, f.channel_manager_status,
+           f.insights_status, f.insights, f.line_type, f.enrichment, f.sid_name), e'\n' ORDER BY f.batch_id, f.reference_id))
+FROM results t, comm_result_all_fields(t.r) f;
+
+-- storage format versions (the first byte of the binary form is the stored form's version)
+SELECT get_byte(comm_result_send(r), 0) AS version, count(*) FROM results GROUP BY 1 ORDER BY 1;

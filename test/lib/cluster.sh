@@ -192,7 +192,7 @@ cr_apt_install() {
 CR_BUILD_NEEDS="server headers pgxs make gcc libc"
 cr_cmd() { PATH=$PATH:/usr/sbin:/sbin command -v "$1" >/dev/null; } # sudo's PATH has sbin
 cr_need() {
-	local v=$CR_PG_MAJOR pgc bindir server includedir pgxs
+	local v=$CR_PG_MAJOR pgc bindir server includedir pgxs header
 	pgc=$(command -v "$PG_CONFIG" || true)
 	if [ -n "$pgc" ]; then
 		bindir=$("$pgc" --bindir) server=$("$pgc" --includedir-server)
@@ -237,6 +237,21 @@ cr_need() {
 	valgrind) CR_NEED_PKG=valgrind CR_NEED_WHAT=valgrind; cr_cmd valgrind ;;
 	perf) CR_NEED_PKG=linux-perf CR_NEED_WHAT=perf; cr_cmd perf ;;
 	debootstrap) CR_NEED_PKG=debootstrap CR_NEED_WHAT=debootstrap; cr_cmd debootstrap ;;
+	curl) # Citus includes it where the server's pg_config.h defines HAVE_LIBCURL (18)
+		CR_NEED_PKG=libcurl4-openssl-dev CR_NEED_WHAT="libcurl's headers (for Citus), curl/curl.h"
+		cr_cmd gcc && printf '#include <curl/curl.h>\n' | gcc -E -x c - >/dev/null 2>&1 ;;
+	# Citus's build (test/lib/citus.sh): the server's libpq/libpq-be.h
+	# includes the OpenSSL and GSSAPI headers, utils/pg_locale.h ICU's;
+	# lz4 and zstd for columnar.
+	gssapi | openssl | icu | lz4 | zstd)
+		case $1 in
+		gssapi) CR_NEED_PKG=libkrb5-dev header=/usr/include/gssapi/gssapi.h ;;
+		openssl) CR_NEED_PKG=libssl-dev header=/usr/include/openssl/ssl.h ;;
+		icu) CR_NEED_PKG=libicu-dev header=/usr/include/unicode/ucol.h ;;
+		*) CR_NEED_PKG=lib$1-dev header=/usr/include/$1.h ;;
+		esac
+		CR_NEED_WHAT="the $1 headers (for Citus), $header"
+		[ -f "$header" ] ;;
 	*)
 		echo "cr_need: unknown need \"$1\"" >&2
 		exit 2 ;;
