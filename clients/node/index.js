@@ -357,7 +357,7 @@ function commResult (obj) {
 // The statuses by code, the status byte (src/comm_status.h): codes are
 // permanent, a new status is appended. 0 to 8 since 1.0; CALL_COMPLETED, SENT
 // and UNSUBSCRIBED, which the API sent for a while, since 1.3. comm_status
-// sorts in the API's listing order, on the server.
+// sorts by code, on the server.
 const STATUSES = Object.freeze(['PENDING', 'DUPLICATE', 'INITIATED', 'CONNECTED', 'COMPLETED',
   'FAILED', 'CANCELED', 'INVALID', 'SKIPPED', 'CALL_COMPLETED', 'SENT', 'UNSUBSCRIBED'])
 const F = {

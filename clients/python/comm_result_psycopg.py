@@ -59,8 +59,8 @@ _REQUIRED = FIELDS[:4]
 # The code of a status is its index: what the status byte of the binary
 # format carries (src/comm_status.h).  Codes are permanent: a new status is
 # appended, never inserted.  0 to 8 since 1.0; CALL_COMPLETED, SENT and
-# UNSUBSCRIBED, which the API sent for a while, since 1.3.  The sort order of
-# comm_status is the API's listing order, the server's business.
+# UNSUBSCRIBED, which the API sent for a while, since 1.3.  comm_status sorts
+# by code, on the server.
 STATUSES = ("PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "COMPLETED",
             "FAILED", "CANCELED", "INVALID", "SKIPPED",
             "CALL_COMPLETED", "SENT", "UNSUBSCRIBED")

@@ -384,13 +384,12 @@ class TestCommStatus(Base):
     def test_order_and_functions(self) -> None:
         self.assertTrue(self.conn.execute("SELECT %s < %s", [CommStatus("PENDING"), CommStatus("COMPLETED")]).fetchone()[0])
         self.assertEqual(self.conn.execute("SELECT comm_status_next(%b)", [CommStatus("INITIATED")]).fetchone()[0],
-                         ["CONNECTED", "SENT", "CALL_COMPLETED", "COMPLETED", "FAILED", "CANCELED"])
-        # 1.3's statuses sort where the API listed them, not by code.
+                         ["CONNECTED", "COMPLETED", "FAILED", "CANCELED", "CALL_COMPLETED", "SENT"])
+        # comm_status sorts by code: 1.3's statuses after the nine of 1.0.
         self.assertEqual(self.conn.execute(
             "SELECT array_agg(s ORDER BY s) FROM unnest(%s::comm_status[]) s",
             [[CommStatus(s) for s in crp.STATUSES]]).fetchone()[0],
-            ["PENDING", "DUPLICATE", "INITIATED", "CONNECTED", "SENT", "CALL_COMPLETED", "COMPLETED",
-             "FAILED", "CANCELED", "INVALID", "UNSUBSCRIBED", "SKIPPED"])
+            list(crp.STATUSES))
 
     def test_status_codes_are_the_servers(self) -> None:
         # The codes of 1.0 never change; 1.3 appends three.

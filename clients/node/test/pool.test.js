@@ -40,7 +40,7 @@ describe('onConnect hook', () => {
       const client = await pool.connect()
       try {
         const { rows } = await client.query("SELECT comm_status_next('CONNECTED') AS n")
-        assert.deepEqual(rows[0].n, ['CALL_COMPLETED', 'COMPLETED', 'FAILED'])
+        assert.deepEqual(rows[0].n, ['COMPLETED', 'FAILED', 'CALL_COMPLETED'])
       } finally {
         client.release()
       }

@@ -185,7 +185,7 @@ describe('arrays and comm_status', () => {
     [cr.commResult(SDK_RECORDS[0]), cr.commResult(SDK_RECORDS[3])])
     assert.equal(rows[0].s, 'COMPLETED')
     assert.equal(rows[0].absent, null)
-    assert.deepEqual(rows[0].next, ['CONNECTED', 'SENT', 'CALL_COMPLETED', 'COMPLETED', 'FAILED', 'CANCELED'])
+    assert.deepEqual(rows[0].next, ['CONNECTED', 'COMPLETED', 'FAILED', 'CANCELED', 'CALL_COMPLETED', 'SENT'])
     assert.deepEqual(rows[0].none, [])
     assert.deepEqual(rows[0].with_null, ['SKIPPED', null])
     assert.equal(rows[0].type, 'comm_status')

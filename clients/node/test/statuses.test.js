@@ -50,14 +50,15 @@ describe('the status table', () => {
     for (const { name, code } of rows) assert.equal(cr.STATUSES[code], name)
   })
 
-  it('comm_status values of 1.3 as results, parameters and arrays, in listing order', async () => {
+  it('comm_status values of 1.3 as results, parameters and arrays, in code order', async () => {
     const { rows } = await client.query(`SELECT $1::comm_status[] AS given, array_agg(s ORDER BY s) AS sorted,
       comm_status_next('INITIATED') AS next, comm_status_next('SENT') AS after_sent,
       pg_typeof($1::comm_status[])::text AS type FROM unnest($1::comm_status[]) s`, [cr.STATUSES])
     assert.deepEqual(rows[0].given, cr.STATUSES)
-    assert.deepEqual(rows[0].sorted, ['PENDING', 'DUPLICATE', 'INITIATED', 'CONNECTED', 'SENT', 'CALL_COMPLETED',
-      'COMPLETED', 'FAILED', 'CANCELED', 'INVALID', 'UNSUBSCRIBED', 'SKIPPED'])
-    assert.deepEqual(rows[0].next, ['CONNECTED', 'SENT', 'CALL_COMPLETED', 'COMPLETED', 'FAILED', 'CANCELED'])
+    // comm_status sorts by code: the nine of 1.0, then the three of 1.3
+    assert.deepEqual(rows[0].sorted, ['PENDING', 'DUPLICATE', 'INITIATED', 'CONNECTED', 'COMPLETED', 'FAILED',
+      'CANCELED', 'INVALID', 'SKIPPED', 'CALL_COMPLETED', 'SENT', 'UNSUBSCRIBED'])
+    assert.deepEqual(rows[0].next, ['CONNECTED', 'COMPLETED', 'FAILED', 'CANCELED', 'CALL_COMPLETED', 'SENT'])
     assert.deepEqual(rows[0].after_sent, ['COMPLETED'])
     assert.equal(rows[0].type, 'comm_status[]')
     for (const [name] of NEW) {
