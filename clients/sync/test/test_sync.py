@@ -492,6 +492,80 @@ def huge_gzip_and_utf8(t):
 
 
 @test
+def body_arrives_byte_exact(t):
+    """The body reaches comm_results_checked byte for byte: JSON escapes
+    (backslashes), raw tabs, newlines and carriage returns between tokens,
+    multibyte characters across the 8 kB rows the body is cut into."""
+    b = t.api.add("20260808.1", 3, odd=False)
+    # 2-, 3- and 4-byte characters, long enough that the 8,000-byte rows
+    # end inside every kind of character somewhere.
+    pad = "é€😀a" * 9000
+    specials = ["back\\slash \\\\ two", "new\nline", "tab\there", "cr\rhere", 'quote"d', "\\u0041 as text",
+                "é€😀", pad]
+    valid = [json.dumps({"reference_id": f"X{i}", "target": "+15125550000",
+                         "request_variables": {"v": v}}, ensure_ascii=False) for i, v in enumerate(specials)]
+    bad = ['{"reference_id":"Y1",\n\t"target":"555-12",\r\n"request_variables":{"v":"a\\\\b\\n"}}',
+           '{"reference_id":"Y2","target":"+15125550000","request_variables":{"v":"nul \\u0000"}}',
+           '\t[1,\r\n2]']
+    body = "[" + ",\n\t".join(valid + bad) + "\r\n]"
+    b.raw = body.encode()
+    p = t.run("--batch", "20260808.1")
+    check_rc("a body of escapes, raw white space and multibyte characters loads", 0, p)
+    got = dict(t.q(f"SELECT reference_id(r), request_variables(r) ->> 'v' FROM {t.table}"))
+    check_eq("every value arrives exactly as sent", {f"X{i}": v for i, v in enumerate(specials)}, got)
+    rej = [r[0] for r in t.q(f"SELECT element FROM {t.table}_rejects ORDER BY ordinal")]
+    check_eq("every reject keeps its exact text, white space and escapes included",
+             [e.strip() for e in bad], rej)
+
+
+@test
+def bodies_the_server_refuses(t):
+    """A NUL byte, invalid UTF-8 where the body is cut into rows: the batch
+    fails as before, with nothing loaded."""
+    b = t.api.add("20260808.1", 3, odd=False)
+    good = b.body()
+    t.run("--batch", "20260808.1")
+    before = t.checksum()
+    b.tick()
+    filler = b'{"reference_id":"Z","target":"555","request_variables":{"v":"' + b"x" * 20000 + b'"}}'
+    for what, bad in [("a NUL byte", good[:-1] + b',"a\x00b"]'),
+                      ("a cut UTF-8 sequence across the 8,000th byte",
+                       b"[" + filler[:7997] + b"\xe2\x82" + filler[7997:] + b"," + good[1:]),
+                      ("a lone continuation byte at the 8,000th byte",
+                       b"[" + filler[:7999] + b"\x82" + filler[7999:] + b"," + good[1:])]:
+        b.raw = bad
+        p = t.run("--batch", "20260808.1")
+        check(f"{what}: an error that says the body is not valid UTF-8",
+              p.returncode == 1 and "not valid UTF-8" in p.stdout, p.stdout + p.stderr)
+        check_eq(f"{what}: nothing loaded", before, t.checksum())
+    b.raw = None
+    p = t.run("--batch", "20260808.1")
+    check_rc("the next good body loads", 0, p)
+    t.expect_latest("20260808.1", "after the refused bodies")
+
+
+@test
+def first_load_and_later_loads(t):
+    """The first load of a batch inserts; a batch with rows already (one
+    put there by hand) takes the upsert, which merges."""
+    b = t.api.add("20260808.1", 20, odd=False)
+    b2 = t.api.add("20260808.2", 20, odd=False)
+    t.run("--batch", "20260808.1")
+    t.expect_latest("20260808.1", "first load")
+    b2.tick()
+    b2.tick()
+    els = b2.elements()
+    t.db.execute(f"CREATE TABLE IF NOT EXISTS {t.table} (r comm_result NOT NULL)")
+    t.db.execute(f"INSERT INTO {t.table} VALUES (comm_result_from_jsonb(%s::jsonb, '20260808.2'))", [els[0]])
+    b2.tick()
+    p = t.run("--batch", "20260808.2")
+    check("a batch with a row already loads the others and merges that one",
+          p.returncode == 0 and ("19 loaded" in p.stdout or "20 loaded" in p.stdout), p.stdout + p.stderr)
+    t.expect_latest("20260808.2", "with a row there before")
+    t.expect_latest("20260808.1", "the other batch untouched")
+
+
+@test
 def memory_stays_bounded(t):
     """A 49 MB body: the client's peak memory (VmHWM, polled from /proc)
     stays far below what holding the body once would take."""
