@@ -157,6 +157,8 @@ run_version() {
 	cr_as_root chroot "$root" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 CR_PG_MAJOR="$v" CR_SUITES="$CR_ROOT_SUITES" \
 		FUZZ_SEED="${FUZZ_SEED:-20251128}" FUZZ_N="${FUZZ_N:-60000}" \
+		${CITUS_APRIL_ROWS:+CITUS_APRIL_ROWS="$CITUS_APRIL_ROWS"} \
+		${CITUS_TODAY_ROWS:+CITUS_TODAY_ROWS="$CITUS_TODAY_ROWS"} \
 		bash /build/comm_result/test/run.sh || rc=$?
 	unmount_proc
 	return "$rc"
