@@ -145,6 +145,9 @@ make_combo() { # OLD NEW COMBO
 	local stage=/build/comm_result-stage host_stage
 	if [ "$root_old" = / ]; then
 		stage=$(mktemp -d /tmp/comm_result_stage.XXXXXX)
+		# cp -a of "$stage/." gives the combined root the stage's mode:
+		# mktemp's 0700 would keep the postgres user out of it
+		chmod 755 "$stage"
 		host_stage=$stage
 	else
 		host_stage=$root_old$stage
