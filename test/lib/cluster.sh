@@ -312,13 +312,27 @@ cr_root_prefix() { # list, for, command
 }
 
 # Run apt-get as root with a log; its first error (no network, no such
-# package, ...) in CR_APT_WHY when it fails.
+# package, ...) in CR_APT_WHY when it fails.  While another apt or dpkg
+# holds its lock (two scripts side by side, an unattended upgrade), it
+# waits and tries again, for five minutes at most.
 cr_apt_get() { # log, apt-get arguments
-	local log=$1
+	local log=$1 out tries=0
 	shift
 	CR_APT_WHY=
-	cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get "$@" >>"$log" 2>&1 && return 0
-	CR_APT_WHY=$(sed -n '/^E: /{s/^E: //p;q}' "$log")
+	out=$(mktemp)
+	while :; do
+		if cr_as_root env DEBIAN_FRONTEND=noninteractive apt-get "$@" >"$out" 2>&1; then
+			cat "$out" >>"$log"
+			rm -f "$out"
+			return 0
+		fi
+		cat "$out" >>"$log"
+		CR_APT_WHY=$(sed -n '/^E: /{s/^E: //p;q}' "$out")
+		[[ "$CR_APT_WHY" == "Could not get lock"* ]] && [ "$tries" -lt 60 ] || break
+		tries=$((tries + 1))
+		sleep 5
+	done
+	rm -f "$out"
 	CR_APT_WHY=${CR_APT_WHY:-no reason given}
 	return 1
 }
