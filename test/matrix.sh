@@ -31,7 +31,7 @@ CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
 # The suites that run inside the roots, those that exercise the server; the
 # sanitizer run, the packaging checks and the clients run on this machine's
 # version only.
-CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade standby logical citus}
+CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash interrupt upgrade standby logical citus}
 # Ask for sudo's password now, not in the middle of a long run.
 [ "$(id -u)" -eq 0 ] || sudo -v
 # The version this machine runs, natively (with no server installed and
@@ -112,7 +112,7 @@ run_version() {
 	local v=$1 root
 	if [ "$v" = "$host" ]; then
 		bash "$CR_ROOT/test/run.sh"
-		return
+		return $?
 	fi
 	root=$(root_of "$v")
 	# A fresh copy of the working tree (tracked and untracked, not ignored).
@@ -174,6 +174,7 @@ unmount_proc() {
 # Interrupted: stop the debootstraps (background jobs ignore SIGINT) and
 # unmount /proc.
 on_exit() {
+	trap '' INT TERM # first: a Ctrl-C must not cut the cleanup short
 	[ "${#debootstraps[@]}" -eq 0 ] || kill "${debootstraps[@]}" 2>/dev/null || true
 	unmount_proc
 }

@@ -36,6 +36,7 @@ declare -A suite_script=(
 	[fuzz]=test/fuzz/run.sh
 	[dump_restore]=test/recovery/dump_restore.sh
 	[crash]=test/recovery/crash.sh
+	[interrupt]=test/interrupt/run.sh
 	[upgrade]=test/upgrade/upgrade.sh
 	[standby]=test/replication/standby.sh
 	[logical]=test/replication/logical.sh
@@ -49,7 +50,7 @@ declare -A suite_script=(
 # A suite that cannot run here (test/citus/ without Citus installed) says
 # "NAME: not run: why" and exits 0; it is listed, not counted.
 not_run=()
-for name in ${CR_SUITES:-fuzz dump_restore crash upgrade standby logical sanitize packaging python node sync citus}; do
+for name in ${CR_SUITES:-fuzz dump_restore crash interrupt upgrade standby logical sanitize packaging python node sync citus}; do
 	[ "$name" = none ] && continue
 	suite=${suite_script[$name]:-}
 	if [ -z "$suite" ]; then

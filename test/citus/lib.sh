@@ -97,7 +97,7 @@ expect_error() {
 	shift 3
 	if out=$(q "$node" "$@" 2>&1); then
 		bad "$desc: succeeded, expected SQLSTATE $state"
-		return
+		return 0
 	fi
 	line=$(grep -m1 -oE 'ERROR:  [0-9A-Z]{5}: .*' <<<"$out" || true)
 	if [[ "$line" == "ERROR:  $state: "* ]]; then

@@ -109,6 +109,7 @@ export PGOPTIONS='-c client_min_messages=error'
 
 stop_all() {
 	local d
+	trap '' INT TERM # first: a Ctrl-C must not cut the cleanup short
 	for d in "$DIR"/*/; do
 		[ -f "$d/postmaster.pid" ] || continue
 		cr_as_pg "${BINDIR[$(basename "$d")]:-$PGB}/pg_ctl" -D "$d" -m fast -w -t 60 stop >/dev/null 2>&1 ||
@@ -476,10 +477,10 @@ expect_plan() {
 	shift 2
 	for re in "$@"; do
 		if [[ "$re" == '!'* ]]; then
-			if grep -qE -- "${re#!}" <<<"$p"; then bad "$desc: the plan matches ${re#!}: $p"; return; fi
+			if grep -qE -- "${re#!}" <<<"$p"; then bad "$desc: the plan matches ${re#!}: $p"; return 0; fi
 		elif ! grep -qE -- "$re" <<<"$p"; then
 			bad "$desc: the plan does not match $re: $p"
-			return
+			return 0
 		fi
 	done
 	ok "$desc"

@@ -74,6 +74,7 @@ mount_proc() {
 }
 cleanup() {
 	local m w
+	trap '' INT TERM # first: a Ctrl-C must not cut the cleanup short
 	[ "${#jobs_running[@]}" -eq 0 ] || kill "${jobs_running[@]}" 2>/dev/null || true
 	for m in "${mounts[@]}"; do
 		mountpoint -q "$m" && { cr_as_root umount "$m" || cr_as_root umount -l "$m"; }
@@ -199,7 +200,7 @@ build_version() {
 	else
 		bad "$v: make deb failed (log: $log)"
 		tail -n 40 "$log"
-		return
+		return 0
 	fi
 	check_eq "$v: make deb builds for the installed version only" \
 		"make deb: building postgresql-NN-comm-result for PostgreSQL $v" \
@@ -217,7 +218,7 @@ build_version() {
 		cp "$sync" "$DEBS/comm-result-sync-$v.deb"
 	fi
 	deb=$root/build/postgresql-$v-comm-result_${debversion}_$arch.deb
-	[ -f "$deb" ] || return
+	[ -f "$deb" ] || return 1
 	cp "$deb" "$DEBS/"
 
 	# Depends: postgresql-NN (at least the minor release that the build

@@ -507,7 +507,7 @@ cr_build() {
 
 # Build, then install into a private installation of this process's own.
 cr_build_install() {
-	cr_build || return
+	cr_build || return $?
 	[ -n "$CR_INST_MINE" ] || cr_private_install
 	cr_install_private
 	cr_log "installed into the private installation $CR_INST; the system's PostgreSQL is left as it was"
@@ -535,8 +535,8 @@ cr_use_install() {
 cr_uninterrupted() {
 	local held caught='' rc=0
 	if [ "$(trap -p INT)" = "trap -- '' SIGINT" ]; then
-		"$@"
-		return
+		"$@" || rc=$?
+		return "$rc"
 	fi
 	held=$(trap -p INT TERM)
 	trap 'caught=INT' INT
@@ -578,19 +578,44 @@ cr_server_stop() {
 	fi
 	CR_PGDATA=
 	CR_TMP=
+	cr_guard_stop
+}
+
+# A Ctrl-C that comes as bash is starting a pipeline can end a script in
+# the middle of its EXIT trap: bash reaps the interrupted pipeline inside
+# the trap and leaves the trap at its next command (test/interrupt/ shows
+# it).  So cr_cluster_start also starts a guard (test/lib/guard.sh), a
+# process that ignores Ctrl-C and, once this script has ended, stops the
+# servers it left under CR_TMP and removes CR_TMP and this script's private
+# installation.  cr_server_stop ends the guard when it cleans up itself.
+CR_GUARD=
+cr_guard_start() {
+	local mine=
+	[ -z "$CR_INST_MINE" ] || mine=$CR_INST
+	# (Its output goes nowhere: an open pipe would keep a reader waiting.)
+	bash "$CR_ROOT/test/lib/guard.sh" "$$" "$CR_PGBIN" "$CR_TMP" ${mine:+"$mine"} </dev/null >/dev/null 2>&1 &
+	CR_GUARD=$!
+}
+cr_guard_stop() {
+	[ -n "$CR_GUARD" ] || return 0
+	kill -KILL "$CR_GUARD" 2>/dev/null || true
+	wait "$CR_GUARD" 2>/dev/null || true
+	CR_GUARD=
 }
 
 # Stop the server, and remove its directory and this process's private
 # installation: what every EXIT trap calls.  A second Ctrl-C does not cut
-# it short: INT and TERM are ignored meanwhile (by pg_ctl too).
+# it short: INT and TERM are ignored meanwhile (by pg_ctl too), from the
+# first command on: a cleanup that first saved the traps with $(trap -p)
+# was ended half-way when the Ctrl-C came as a pipeline was starting
+# (test/interrupt/ shows it).  Afterwards the scripts' own traps are set
+# again: every script has these (cr_default_traps, cr_cluster_start).
 cr_cluster_stop() {
-	local held
-	held=$(trap -p INT TERM)
 	trap '' INT TERM
 	cr_server_stop
 	cr_private_remove
-	trap - INT TERM
-	eval "$held"
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 }
 
 # Start a cluster; extra arguments are "-c name=value" server settings.
@@ -602,7 +627,9 @@ cr_cluster_start() {
 	cr_use_install
 	CR_TMP=$(mktemp -d /tmp/comm_result.XXXXXX)
 	trap cr_cluster_stop EXIT
-	trap 'exit 130' INT TERM
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	cr_guard_start
 	chmod 755 "$CR_TMP"
 	CR_PGDATA=$CR_TMP/data
 	if [ "$(id -u)" -eq 0 ]; then

@@ -33,7 +33,7 @@ rp_server_stop() { # NAME [MODE]
 	dir=$(rp_dir "$1")
 	if [ "${2:-fast}" = fast ]; then
 		cr_pgdata_stop "$dir/data" "$CR_PGBIN"
-		return
+		return $?
 	fi
 	[ -f "$dir/data/postmaster.pid" ] || return 0
 	cr_as_pg "$CR_PGBIN/pg_ctl" -D "$dir/data" -m "$2" -w -t 60 stop >/dev/null 2>&1 ||
@@ -266,7 +266,7 @@ SQL
 # reused); rp_proc_unmount (also for an EXIT trap) unmounts what we mounted.
 RP_MOUNTED=
 rp_proc_mount() { # ROOT
-	mountpoint -q "$1/proc" && return
+	mountpoint -q "$1/proc" && return 0
 	mount -t proc proc "$1/proc"
 	RP_MOUNTED=$1/proc
 }
@@ -283,7 +283,7 @@ rp_in_root() { # ROOT DIR VERSION COMMAND...
 	shift 3
 	if [ "$root" = / ]; then
 		(cd "$CR_ROOT" && CR_PG_MAJOR=$v PG_CONFIG='' bash -c "$*")
-		return
+		return $?
 	fi
 	rm -rf --one-file-system "${root:?}/build/$dir"
 	mkdir -p "$root/build/$dir"

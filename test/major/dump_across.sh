@@ -93,7 +93,7 @@ rp_pairs "15:17 15:18 17:18" "$@"
 
 HOST_XFER=$(mktemp -d /tmp/comm_result_xfer.XXXXXX)
 xfer_of() { if [ "$1" = / ]; then echo "$HOST_XFER"; else echo "$1$XFER"; fi; }
-trap 'rp_proc_unmount; rm -rf "$HOST_XFER"' EXIT
+trap 'trap "" INT TERM; rp_proc_unmount; rm -rf "$HOST_XFER"' EXIT
 trap 'exit 130' INT TERM
 status=0
 run() { # ROOT VERSION ARGS: one inner run, its summary line tallied

@@ -117,7 +117,7 @@ for p in "${pairs[@]}"; do
 	[ -x "$root/usr/lib/postgresql/${p##*:}/bin/postgres" ] ||
 		{ echo "no PostgreSQL ${p##*:} in $root (test/matrix.sh makes it)" >&2; exit 2; }
 done
-trap rp_proc_unmount EXIT
+trap 'trap "" INT TERM; rp_proc_unmount' EXIT
 trap 'exit 130' INT TERM
 
 # A root with both servers: NEW's root copied once, OLD's server copied in on
