@@ -591,6 +591,7 @@ cr_server_stop() {
 CR_GUARD=
 cr_guard_start() {
 	local mine=
+	cr_guard_stop # (one guard a cluster)
 	[ -z "$CR_INST_MINE" ] || mine=$CR_INST
 	# (Its output goes nowhere: an open pipe would keep a reader waiting.)
 	bash "$CR_ROOT/test/lib/guard.sh" "$$" "$CR_PGBIN" "$CR_TMP" ${mine:+"$mine"} </dev/null >/dev/null 2>&1 &
