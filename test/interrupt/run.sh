@@ -36,7 +36,7 @@ alive() { # PID
 # with SECOND), then check its exit status, its servers and its directories,
 # cleaned up by its EXIT trap (BY=trap) or by its guard (BY=guard).
 run_case() {
-	local label=$1 mode=$2 sig=$3 want=$4 second=${5:-} s=$T/$1 pid rc=0 i p servers dirs
+	local label=$1 mode=$2 sig=$3 want=$4 second=${5:-} s=$T/$1 pid rc=0 i p servers dirs guards
 	mkdir "$s"
 	set -m
 	bash "$CR_ROOT/test/interrupt/child.sh" "$mode" "$s" >"$s/log" 2>&1 &
@@ -72,9 +72,10 @@ run_case() {
 	fi
 	{ wait "$pid" || rc=$?; } 2>/dev/null
 	check_eq "$label: exit status" "$want" "$rc"
-	# The EXIT trap has removed the directories when the script ends; the
-	# guard (BY=guard) within 10 s.  A server ends a moment after pg_ctl
-	# stop returns (once it has removed its postmaster.pid).
+	# The EXIT trap has removed the directories and ended the guard when
+	# the script ends; the guard (BY=guard) does its work and ends within
+	# 10 s.  A server ends a moment after pg_ctl stop returns (once it has
+	# removed its postmaster.pid).
 	for ((i = 0; i < 100; i++)); do
 		servers= dirs=
 		for p in $(cat "$s/pids"); do
@@ -83,12 +84,13 @@ run_case() {
 		for p in $(cat "$s/dirs"); do
 			[ ! -e "$p" ] || dirs+=" $p"
 		done
-		[ -n "$servers$dirs" ] && { [ "$BY" = guard ] || [ -z "$dirs" ]; } || break
+		guards=$(pgrep -f "guard.sh $pid " | tr '\n' ' ' || true)
+		[ -n "$servers$dirs$guards" ] && { [ "$BY" = guard ] || [ -z "$dirs$guards" ]; } || break
 		sleep 0.1
 	done
 	check_eq "$label: no server left running" "" "${servers# }"
 	check_eq "$label: no directory left" "" "${dirs# }"
-	check_eq "$label: no guard left" "" "$(pgrep -f "guard.sh $pid " || true)"
+	check_eq "$label: no guard left" "" "${guards% }"
 	kill -KILL -- "-$pid" 2>/dev/null || true # what SIGKILL left (sleep)
 	[ "$FAIL" -eq 0 ] || tail -n 20 "$s/log"
 }
