@@ -30,8 +30,10 @@ CR_ROOTS=${CR_ROOTS:-/var/cache/comm_result}
 CR_MIRROR=${CR_MIRROR:-http://deb.debian.org/debian}
 # The suites that run inside the roots, those that exercise the server; the
 # sanitizer run, the packaging checks and the clients run on this machine's
-# version only.
-CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash interrupt upgrade standby logical citus}
+# version only, and so do the interrupted runs (test/interrupt/ tests bash
+# and the scripts, not the server; CI runs it again in the fresh Debian 13
+# root).
+CR_ROOT_SUITES=${CR_ROOT_SUITES:-fuzz dump_restore crash upgrade standby logical citus}
 # Ask for sudo's password now, not in the middle of a long run.
 [ "$(id -u)" -eq 0 ] || sudo -v
 # The version this machine runs, natively (with no server installed and
