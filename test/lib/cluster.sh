@@ -606,15 +606,19 @@ cr_guard_stop() {
 
 # Stop the server, and remove its directory and this process's private
 # installation: what every EXIT trap calls.  A second Ctrl-C does not cut
-# it short: INT and TERM are ignored meanwhile (by pg_ctl too), from the
-# first command on: a cleanup that first saved the traps with $(trap -p)
-# was ended half-way when the Ctrl-C came as a pipeline was starting
-# (test/interrupt/ shows it).  Afterwards the scripts' own traps are set
-# again: every script has these (cr_default_traps, cr_cluster_start).
+# it short: INT and TERM are ignored meanwhile (by pg_ctl too), from its
+# first command.  Afterwards the signal traps that cr_cluster_start set are
+# set again.
 cr_cluster_stop() {
 	trap '' INT TERM
 	cr_server_stop
 	cr_private_remove
+	cr_signal_traps
+}
+
+# Ctrl-C and SIGTERM end the script with their usual statuses, through
+# its EXIT trap.
+cr_signal_traps() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 }
@@ -628,8 +632,7 @@ cr_cluster_start() {
 	cr_use_install
 	CR_TMP=$(mktemp -d /tmp/comm_result.XXXXXX)
 	trap cr_cluster_stop EXIT
-	trap 'exit 130' INT
-	trap 'exit 143' TERM
+	cr_signal_traps
 	cr_guard_start
 	chmod 755 "$CR_TMP"
 	CR_PGDATA=$CR_TMP/data
