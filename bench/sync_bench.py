@@ -1,28 +1,33 @@
 """comm-result-sync's throughput on one large batch (bench/sync.sh runs it).
 
 Against a local fake of the API (clients/sync/test/fakeapi.py, its own
-process) serving one batch of N records, and the database in the PG*
+process) serving one batch of N records, at loopback speed and at the
+rates given (a network slower than loopback), and the database in the PG*
 environment (with comm_result), each round measures, in this order:
 
-  transfer   the body fetched over HTTP and thrown away (http.client, 256 kB
-             reads, as the tool reads it)
-  checked    comm_results_checked alone over the same body, already in the
-             server (SELECT count(*))
+  checked    comm_results_checked alone over the body, already in the
+             server (SELECT count(*); the body stored as a column value, so
+             this includes reading it back)
   recipe     the README's recipe into an empty table: checked, the merge
              upsert, the rejects (the body already in the server)
+  and at each speed:
+  transfer   the body fetched over HTTP and thrown away (http.client, 256 kB
+             reads, as the tool reads it), and its split: "wait", the time to
+             the answer's first line (the fake API builds the body: 49 MB
+             of JSON take it about half a second), and the download after it
   sync       comm-result-sync --batch into an empty table, the whole process
-             (start, connect, fetch and stream to the server, the recipe, the
-             sync log), and its own split: "fetch" (the GET and the body
-             streamed into the server as it arrives) and "load" (the body
-             assembled there, the recipe); its peak memory (RSS)
+             (start, connect, fetch, the body loaded piece by piece as it
+             arrives, the sync log), and its own split: "to the last byte"
+             (from the request to the body's last byte) and "after it" (the
+             last pieces, the log's row, the commit); its peak memory (RSS)
   resync     the same again: every record unchanged ("recipe again" is the
              recipe's)
 
 CPU seconds are read from /proc (the backend's, and the tool's own): the
 machine is shared, and they move less than the wall clock when others run.
 
-and prints the median of each, records per second, and whether sync took
-at most transfer + recipe (the issue's bar).
+It prints the median of each, records per second, and how sync compares
+with the issue's bar (transfer + checked) and with transfer + recipe.
 """
 
 import argparse
@@ -72,10 +77,12 @@ def fresh_tables(db, t):
 
 
 def fetch(port):
+    """Seconds to the answer's first line, seconds in all, bytes."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     t0 = time.perf_counter()
     conn.request("GET", f"/api/v1/outbound/batches/{BATCH}/results", headers={"Syllable-API-Key": KEY})
     resp = conn.getresponse()
+    wait = time.perf_counter() - t0
     buf = bytearray(256 << 10)
     size = 0
     while True:
@@ -85,7 +92,7 @@ def fetch(port):
         size += n
     secs = time.perf_counter() - t0
     conn.close()
-    return secs, size
+    return wait, secs, size
 
 
 TICK = os.sysconf("SC_CLK_TCK")
@@ -143,30 +150,53 @@ def run_tool(port, table, db):
     return secs, peak, batch, tool_cpu, backend_cpu
 
 
+def start_fake(tmp, records, rate):
+    """A fake API of its own; returns (process, port)."""
+    keyfile = os.path.join(tmp, "key")
+    portfile = os.path.join(tmp, f"port.{rate or 0}")
+    if not os.path.exists(keyfile):
+        with open(keyfile, "w") as f:
+            f.write(KEY)
+    cmd = [sys.executable, FAKE, "--key-file", keyfile, "--batches", "1", "--records", str(records),
+           "--port-file", portfile, "--seconds", "1800"]
+    if rate:
+        cmd += ["--rate", str(rate)]
+    fake = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    for _ in range(600):
+        if os.path.exists(portfile) or fake.poll() is not None:
+            break
+        time.sleep(0.1)
+    return fake, int(open(portfile).read())
+
+
+def table(rows, records):
+    print("| part | seconds | records/s | CPU seconds (server backend; client) |")
+    print("| --- | ---: | ---: | ---: |")
+    for name, secs, cpu_s in rows:
+        print(f"| {name} | {secs:.2f} | {records / secs:,.0f} | {cpu_s} |")
+
+
 def main():
-    # Stopped, still stop the fake API (the finally below).
+    # Stopped, still stop the fake APIs (the finally below).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=100000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rates", default="0,50,12.5",
+                    help="the API's speeds in MB/s, comma-separated; 0 is loopback's own")
     a = ap.parse_args()
+    rates = [float(r) for r in a.rates.split(",")]
 
     tmp = tempfile.mkdtemp(prefix="cr_sync_bench.")
-    keyfile, portfile = os.path.join(tmp, "key"), os.path.join(tmp, "port")
-    with open(keyfile, "w") as f:
-        f.write(KEY)
-    fake = subprocess.Popen([sys.executable, FAKE, "--key-file", keyfile, "--batches", "1",
-                             "--records", str(a.records), "--port-file", portfile, "--seconds", "1800"],
-                            stdout=subprocess.DEVNULL)
+    fakes = []
     try:
-        for _ in range(600):
-            if os.path.exists(portfile) or fake.poll() is not None:
-                break
-            time.sleep(0.1)
-        port = int(open(portfile).read())
+        ports = {}
+        for rate in rates:
+            fake, ports[rate] = start_fake(tmp, a.records, rate)
+            fakes.append(fake)
         db = psycopg.connect(autocommit=True)
         # The body once, for the server-side parts.
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", ports[rates[0]], timeout=60)
         conn.request("GET", f"/api/v1/outbound/batches/{BATCH}/results", headers={"Syllable-API-Key": KEY})
         body = conn.getresponse().read()
         conn.close()
@@ -178,71 +208,75 @@ def main():
         size = len(body)
         del body
         load0 = os.getloadavg()
-        times = {k: [] for k in ("transfer", "checked", "recipe", "recipe again", "sync", "sync: fetch",
-                                 "sync: load", "resync")}
-        cpus = {k: [] for k in ("checked", "recipe", "recipe again", "sync", "sync (client)", "resync",
-                                "resync (client)")}
+        times, cpus = {}, {}
+
+        def add(d, k, v):
+            d.setdefault(k, []).append(v)
+
         rss = []
         for r in range(a.rounds):
-            times["transfer"].append(fetch(port)[0])
             me = db.info.backend_pid
             c0, t0 = cpu(me), time.perf_counter()
             db.execute("SELECT count(*) FROM comm_results_checked((SELECT b FROM bench_body), %s)", [BATCH])
-            times["checked"].append(time.perf_counter() - t0)
-            cpus["checked"].append(cpu(me) - c0)
+            add(times, "checked", time.perf_counter() - t0)
+            add(cpus, "checked", cpu(me) - c0)
             fresh_tables(db, "bench_recipe")
             db.execute("CHECKPOINT")
-            c0, t0 = cpu(me), time.perf_counter()
-            db.execute(RECIPE.format(t="bench_recipe"), {"b": BATCH})
-            times["recipe"].append(time.perf_counter() - t0)
-            cpus["recipe"].append(cpu(me) - c0)
-            c0, t0 = cpu(me), time.perf_counter()
-            db.execute(RECIPE.format(t="bench_recipe"), {"b": BATCH})
-            times["recipe again"].append(time.perf_counter() - t0)
-            cpus["recipe again"].append(cpu(me) - c0)
-            db.execute("DROP TABLE IF EXISTS bench_sync, bench_sync_rejects, bench_sync_sync_log")
-            db.execute("CHECKPOINT")
-            secs, peak, batch, tcpu, bcpu = run_tool(port, "bench_sync", db)
-            times["sync"].append(secs)
-            times["sync: fetch"].append(batch["fetch_seconds"])
-            times["sync: load"].append(batch["load_seconds"])
-            cpus["sync"].append(bcpu)
-            cpus["sync (client)"].append(tcpu)
-            rss.append(peak)
-            if batch["loaded"] + batch["rejected"] == 0:
-                sys.exit(f"the sync loaded nothing: {batch}")
-            secs, peak, batch, tcpu, bcpu = run_tool(port, "bench_sync", db)
-            times["resync"].append(secs)
-            cpus["resync"].append(bcpu)
-            cpus["resync (client)"].append(tcpu)
-            rss.append(peak)
+            for k in ("recipe", "recipe again"):
+                c0, t0 = cpu(me), time.perf_counter()
+                db.execute(RECIPE.format(t="bench_recipe"), {"b": BATCH})
+                add(times, k, time.perf_counter() - t0)
+                add(cpus, k, cpu(me) - c0)
+            for rate in rates:
+                at = f" @{rate:g} MB/s" if rate else ""
+                wait, secs, _ = fetch(ports[rate])
+                add(times, "transfer" + at, secs)
+                add(times, "transfer: wait" + at, wait)
+                db.execute("DROP TABLE IF EXISTS bench_sync, bench_sync_rejects, bench_sync_sync_log")
+                db.execute("CHECKPOINT")
+                for k in ("sync", "resync"):
+                    secs, peak, batch, tcpu, bcpu = run_tool(ports[rate], "bench_sync", db)
+                    if k == "sync" and batch["loaded"] + batch["rejected"] == 0:
+                        sys.exit(f"the sync loaded nothing: {batch}")
+                    add(times, k + at, secs)
+                    add(cpus, k + at, f"{bcpu:.2f}; {tcpu:.2f}")
+                    if k == "sync":
+                        add(times, "sync: to the last byte" + at, batch["fetch_seconds"])
+                        add(times, "sync: after it" + at, batch["load_seconds"])
+                    rss.append(peak)
             print(f"round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()), flush=True)
         med = {k: statistics.median(v) for k, v in times.items()}
+
+        def cpu_of(k):
+            v = cpus.get(k)
+            if not v:
+                return ""
+            if isinstance(v[0], str):
+                return sorted(v)[len(v) // 2]
+            return f"{statistics.median(v):.2f}"
+
         print()
         print(f"one batch of {records:,} records ({a.records:,} requests), {size / 1e6:.1f} MB; "
               f"median of {a.rounds} rounds")
-        cmed = {k: statistics.median(v) for k, v in cpus.items() if v and None not in v}
-        print("| part | seconds | records/s | CPU seconds (server backend; client) |")
-        print("| --- | ---: | ---: | ---: |")
-        for k in times:
-            c = f"{cmed[k]:.2f}" if k in cmed else ""
-            if k + " (client)" in cmed:
-                c += f"; {cmed[k + ' (client)']:.2f}"
-            print(f"| {k} | {med[k]:.2f} | {records / med[k]:,.0f} | {c} |")
-        bar = med["transfer"] + med["recipe"]
+        table([(k, med[k], cpu_of(k)) for k in times], records)
         print(f"\nload average before: {load0}, after: {os.getloadavg()}")
-        print(f"sync {med['sync']:.2f} s against transfer + recipe {bar:.2f} s "
-              f"({'within' if med['sync'] <= bar else 'OVER'}); transfer + checked alone "
-              f"{med['transfer'] + med['checked']:.2f} s")
+        for rate in rates:
+            at = f" @{rate:g} MB/s" if rate else ""
+            sync, tr = med["sync" + at], med["transfer" + at]
+            strict, loose = tr + med["checked"], tr + med["recipe"]
+            print(f"{'loopback' if not rate else f'{rate:g} MB/s'}: sync {sync:.2f} s; transfer + checked "
+                  f"{strict:.2f} s (sync/that {sync / strict:.2f}, {'within' if sync <= strict else 'OVER'}); "
+                  f"transfer + recipe {loose:.2f} s (sync/that {sync / loose:.2f}, "
+                  f"{'within' if sync <= loose else 'OVER'})")
         print(f"peak RSS of comm-result-sync: {max(rss) / 1e6:.1f} MB (the body: {size / 1e6:.1f} MB)")
         db.execute("DROP TABLE IF EXISTS bench_body, bench_recipe, bench_recipe_rejects, "
                    "bench_sync, bench_sync_rejects, bench_sync_sync_log")
     finally:
-        fake.terminate()
-        fake.wait()
-        for f in (keyfile, portfile):
-            if os.path.exists(f):
-                os.remove(f)
+        for fake in fakes:
+            fake.terminate()
+            fake.wait()
+        for f in os.listdir(tmp):
+            os.remove(os.path.join(tmp, f))
         os.rmdir(tmp)
 
 

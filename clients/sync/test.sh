@@ -6,7 +6,7 @@
 # installation already (test/run.sh does it; run alone, cr_cluster_start
 # builds one); installs python3-psycopg from Debian if /usr/bin/python3
 # lacks it.  Last line: "sync: N passed, M failed" (checks).
-#   clients/sync/test.sh [TEST ...]     some tests of test/test_sync.py only
+#   clients/sync/test.sh [TEST ...]     some tests of test/test_*.py only
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../../test/lib/cluster.sh
@@ -42,4 +42,11 @@ export PGDATABASE=cr_sync
 
 cr_log "running the comm-result-sync tests with $("$PY" -c 'import psycopg; print("psycopg", psycopg.__version__)')"
 cd "$HERE/test"
-PYTHONDONTWRITEBYTECODE=1 "$PY" test_sync.py --summary "$SUMMARY" "$@"
+rc=0 passed=0 failed=0
+for file in test_sync.py test_pieces.py; do
+	PYTHONDONTWRITEBYTECODE=1 "$PY" "$file" --summary "$SUMMARY" "$@" || rc=1
+	read -r p f <"$SUMMARY" || { p=0 f=1; }
+	passed=$((passed + p)) failed=$((failed + f))
+done
+echo "$passed $failed" >"$SUMMARY"
+exit "$rc"

@@ -321,10 +321,10 @@ class Run:
                     self.out.progress(f"{label}: {human_bytes(got)} received")
                     yield data
             self.out.progress(f"{label}: fetching", force=True)
-            http_status, _stream, size = self.api.results(bid, lambda chunks: consume(counted(chunks)))
-            self.out.progress(f"{label}: loading {human_bytes(size)}", force=True)
+            http_status, _stream, counts = self.api.results(bid, lambda chunks: consume(counted(chunks)))
+            self.out.progress(f"{label}: loading the last of {human_bytes(counts['bytes'])}", force=True)
             fetch.http_status = http_status
-            return http_status, size
+            return http_status, counts
 
         started = None
         try:
@@ -350,7 +350,7 @@ class Run:
                                unchanged=counts["unchanged"], seconds=round(secs, 3),
                                fetch_seconds=round(counts["fetch_seconds"], 3),
                                load_seconds=round(counts["load_seconds"], 3),
-                               dry_run=self.args.dry_run))
+                               pieces=counts["pieces"], dry_run=self.args.dry_run))
         elif not self.args.quiet:
             self.out.out(f"{bid}{_status_note(status)}: {counts['records']} records, "
                          f"{counts['loaded']} loaded, {counts['rejected']} rejected"

@@ -10,16 +10,19 @@ load and its line in the sync log: a batch is either as it was or fully
 loaded and logged.
 """
 
+import contextlib
 import os
-import queue
 import select
 import socket
 import struct
-import threading
 import time
 
 import psycopg
-from psycopg import sql
+from psycopg import postgres, sql
+from psycopg.adapt import Dumper
+from psycopg.pq import Format
+
+from .body import Cutter, Worker
 
 # Releases before this one have no comm_results_checked.
 MIN_VERSION = (1, 3)
@@ -75,61 +78,164 @@ def utf8_rows(data, start):
     return rows, data[i:]
 
 
-PIPELINE = 16      # blocks (of about 256 kB) between the download and the upload
+class _Piece:
+    """A piece of the body, sent to the server as text in binary format: the
+    bytes as they are, checked by the server as UTF-8 (a NUL byte too)."""
+    __slots__ = ("data",)
+
+    def __init__(self, data):
+        self.data = data
 
 
-class _Writer:
-    """Sends COPY data from a thread of its own, fed through a bounded
-    queue.  On leaving, waits until everything is sent (or, after an
-    error on either side, until the thread has stopped), and raises the
-    thread's error, if any, so that the COPY ends with it."""
+class _PieceDumper(Dumper):
+    format = Format.BINARY
+    oid = postgres.types["text"].oid
 
-    def __init__(self, cp, drain):
-        self.cp, self.drain = cp, drain
-        self.q = queue.Queue(PIPELINE)
-        self.error = None
-        self.stop = False
-        self.thread = threading.Thread(target=self._run, name="copy-writer", daemon=True)
+    def dump(self, obj):
+        return obj.data
 
-    def __enter__(self):
-        self.thread.start()
-        return self
 
-    def _run(self):
-        try:
-            while True:
-                data = self.q.get()
-                if data is None or self.stop:
-                    return
-                self.cp.write(data)
-                self.drain()
-        except BaseException as e:      # handed to the other thread
-            self.error = e
+class _Load:
+    """One body, loaded as it arrives (Worker runs handle() in its thread).
 
-    def put(self, data):
-        while True:
-            if self.error is not None:
-                raise self.error
-            try:
-                self.q.put(data, timeout=0.5)
+    A first load (no row of the batch in the table) goes piece by piece:
+    each segment the cutter made is checked and inserted at once, in a
+    savepoint of its own.  A piece that the server does not read as a JSON
+    array (the cutter guessed a gap inside a string or a nested object, or
+    the body is broken) is rolled back and, with everything after it, goes
+    to the temporary table and is loaded at the end, whole: as the body
+    would have been without pieces, so a broken body still fails as a
+    whole.  A request that comes twice across pieces rolls its piece back
+    and turns the rest into upserts.  A batch the table has rows of goes
+    whole from the start (its stored rows are read once)."""
+
+    def __init__(self, store, batch_id, first):
+        self.store, self.conn, self.batch_id = store, store.conn, batch_id
+        self.mode = "insert" if first else "rest"
+        self.recount = False            # valid and loaded: from the table at the end
+        self.size = 0                   # bytes received
+        self.fetched = None             # when the last one was
+        self.done = 0                   # bytes loaded in pieces
+        self.pieces = 0
+        self.n = [0, 0, 0, 0, 0]        # records, rejected, valid, loaded, new rejects
+        self.copy = None                # the rest's COPY, once begun
+        self.row = 0
+        self.carry = b""
+
+    def handle(self, segment):
+        kind, data, close = segment
+        if self.mode != "rest":
+            if kind != "raw" and self._piece(data, close, kind == "last"):
+                self.done += len(data)
                 return
-            except queue.Full:
-                continue
+            self.mode = "rest"
+        if self.copy is None:
+            self._begin_rest()
+        self._copy(data)
+        if kind == "last":
+            self._end_rest()
 
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            self.stop = True
+    # --- pieces ---------------------------------------------------------------------------
+
+    def _piece(self, data, close, last):
+        """Load one piece; False when the server does not read it as a JSON
+        array (nothing of it loaded)."""
+        if self.pieces == 0:
+            if not data.lstrip(b" \t\n\r").startswith(b"["):
+                return False        # not an array: the whole body's error, at the end
+            text = data if last else data[:close] + b"]"
+        else:
+            text = b"[" + (data if last else data[:close] + b"]")
         while True:
+            args = {"piece": _Piece(text), "batch": self.batch_id, "offset": self.n[0]}
             try:
-                self.q.put(None, timeout=0.5)
-                break
-            except queue.Full:
-                if not self.thread.is_alive():
-                    break
-        self.thread.join()
-        if exc_type is None and self.error is not None:
-            raise self.error
-        return False
+                with self.conn.transaction():
+                    row = self.conn.execute(
+                        self.store.insert_sql if self.mode == "insert" else self.store.merge_sql,
+                        args, prepare=True).fetchone()
+            except psycopg.errors.InvalidTextRepresentation:
+                return False
+            except psycopg.errors.UniqueViolation:
+                if self.mode != "insert":
+                    raise
+                self.mode = "merge"
+                self.recount = True
+                continue
+            self.n = [a + b for a, b in zip(self.n, row)]
+            self.pieces += 1
+            return True
+
+    # --- the rest, whole ----------------------------------------------------------------
+
+    def _begin_rest(self):
+        if self.pieces:
+            self.recount = True
+        self.conn.execute("TRUNCATE pg_temp.comm_result_sync_body")
+        self.stack = contextlib.ExitStack()
+        self.copy = self.stack.enter_context(self.conn.cursor().copy(
+            "COPY pg_temp.comm_result_sync_body (n, chunk) FROM STDIN (FORMAT binary)"))
+        self._send(COPY_HEADER)
+        if self.pieces:
+            self._copy(b"[")        # the pieces' elements are loaded; the rest is an array too
+
+    def _copy(self, data):
+        """The data in rows of at most ROW bytes (binary COPY: no escaping)."""
+        rows, self.carry = utf8_rows(self.carry + data if self.carry else data, 0)
+        out = []
+        for r in rows:
+            out.append(struct.pack("!hiii", 2, 4, self.row, len(r)))
+            out.append(r)
+            self.row += 1
+        if out:
+            self._send(b"".join(out))
+
+    def _send(self, data):
+        self.copy.write(data)
+        self.store.drain()
+
+    def _end_rest(self):
+        if self.carry:
+            self._send(struct.pack("!hiii", 2, 4, self.row, len(self.carry)) + self.carry)
+            self.carry = b""
+        self._send(COPY_TRAILER)
+        self.copy = None
+        self.stack.close()
+        if self.size == 0:
+            raise LoadError("the response body is empty")
+        row = self.conn.execute(self.store.merge_rest_sql,
+                                {"batch": self.batch_id, "offset": self.n[0]}).fetchone()
+        self.n = [a + b for a, b in zip(self.n, row)]
+
+    def abort(self, error):
+        """Called in the thread when it stops early: end an unfinished COPY
+        (with CopyFail, which the server answers with an error)."""
+        if self.copy is not None:
+            self.copy = None
+            try:
+                self.stack.__exit__(type(error or _Stopped()), error or _Stopped(), None)
+            except psycopg.Error:
+                pass
+
+    # --- the result -----------------------------------------------------------------------
+
+    def where(self):
+        """Where a whole rest began, for its error's positions."""
+        if self.pieces and self.mode == "rest":
+            return (f"in the body after its first {self.n[0]} elements ({self.done} bytes, loaded "
+                    f"in pieces), counting from there: ")
+        return ""
+
+    def counts(self):
+        records, rejected, valid, loaded, new_rejects = self.n
+        if self.recount:
+            # A first load: every valid request is a row of the batch now.
+            valid = loaded = self.conn.execute(self.store.count_sql, {"batch": self.batch_id}).fetchone()[0]
+        return dict(bytes=self.size, records=records, rejected=rejected, valid=valid, loaded=loaded,
+                    new_rejects=new_rejects, pieces=self.pieces, fetched=self.fetched)
+
+
+class _Stopped(Exception):
+    """The load stopped because the download did."""
 
 
 def connect(dsn, timeout):
@@ -173,6 +279,10 @@ class Store:
         # out faster than in 256 kB TOASTed ones, or than in one row).
         conn.execute("ALTER TABLE pg_temp.comm_result_sync_body ALTER chunk SET STORAGE PLAIN")
         self._statements()
+        self.conn.adapters.register_dumper(_Piece, _PieceDumper)
+        # The tests cut small bodies into pieces too.
+        sizes = os.environ.get("COMM_RESULT_SYNC_PIECES", "")
+        self.piece_sizes = dict(zip(("piece", "max_segment"), map(int, sizes.split(",")))) if sizes else {}
 
     # --- the extension ---------------------------------------------------------
 
@@ -351,14 +461,16 @@ class Store:
     def _statements(self):
         f = dict(T=self.T, J=self.J, c=sql.Identifier(self.col), K=self.conflict,
                  kb=self.key_batch, kr=self.key_ref)
-        # The README's recipe (examples/load_checked.sql), over the body
-        # streamed into the temporary table; a reject the table already
-        # holds for this batch is not added again (also in a rejects table
-        # made before the recipe had its unique index), so that a second
-        # run changes nothing.  Two forms of its last step: the first load
-        # of a batch (none of its rows in the table) inserts, and a later
-        # one sends only what the merge changes to the upsert.
-        head = """
+        # The README's recipe (examples/load_checked.sql) over one piece of
+        # the body (a parameter) or over the rest of it (streamed into the
+        # temporary table), in three forms below.  Ordinals count from the
+        # body's first element (%(offset)s elements came before).  A reject
+        # the table already holds for this batch is not added again (also
+        # in a rejects table made before the recipe had its unique index),
+        # so that a second run changes nothing.
+        piece = """
+WITH checked AS MATERIALIZED (SELECT c.* FROM comm_results_checked(%(piece)b, %(batch)s) c),"""
+        rest = """
 WITH rows AS (
     SELECT string_agg(chunk, '') AS b, bool_and(n = rn) AS in_order
     FROM (SELECT n, chunk, row_number() OVER () - 1 AS rn FROM pg_temp.comm_result_sync_body) s),
@@ -369,54 +481,68 @@ body AS (
     SELECT coalesce(CASE WHEN in_order THEN b
                     ELSE (SELECT string_agg(chunk, '' ORDER BY n) FROM pg_temp.comm_result_sync_body) END,
                     '') AS b FROM rows),
-checked AS MATERIALIZED (SELECT c.* FROM body, comm_results_checked(body.b, %(batch)s) c),
+checked AS MATERIALIZED (SELECT c.* FROM body, comm_results_checked(body.b, %(batch)s) c),"""
+        head = """
 rejected AS (
     INSERT INTO {J} (batch_id, ordinal, errors, element)
-    SELECT DISTINCT ON (md5(c.element)) %(batch)s, c.ordinal, c.errors, c.element FROM checked c
+    SELECT DISTINCT ON (md5(c.element)) %(batch)s, c.ordinal + %(offset)s, c.errors, c.element FROM checked c
     WHERE c.result IS NULL AND NOT EXISTS (
         SELECT 1 FROM {J} j WHERE j.batch_id = %(batch)s AND md5(j.element) = md5(c.element))
     ORDER BY md5(c.element), c.ordinal
     ON CONFLICT DO NOTHING
-    RETURNING 1),"""
+    RETURNING 1),
+latest AS (
+    SELECT comm_result_latest(result) AS r FROM checked WHERE result IS NOT NULL
+    GROUP BY batch_id(result), reference_id(result)),"""
         # records, rejected, valid, loaded, new rejects; checked is read
         # once for the first two.
         tail = """
 SELECT k.records, k.rejected, ({valid}), (SELECT count(*) FROM loaded), (SELECT count(*) FROM rejected)
 FROM (SELECT count(*) AS records, count(*) FILTER (WHERE result IS NULL) AS rejected FROM checked) k
 """
-        latest = """
-latest AS (
-    SELECT comm_result_latest(result) AS r FROM checked WHERE result IS NOT NULL
-    GROUP BY batch_id(result), reference_id(result)),"""
-        self.load_sql = sql.SQL(head + latest + """
-stored AS (
-    SELECT {kr} AS ref, {c} AS v FROM {T} WHERE {kb} = %(batch)s),
-changed AS (
-    -- Only what the merge would change goes to the upsert: an unchanged
-    -- row is left alone, not even locked (ON CONFLICT DO UPDATE locks the
-    -- row it meets, also when its WHERE then says no, which writes every
-    -- row of the batch again on every sync).  The batch's lock keeps other
-    -- syncs out between this read and the upsert.
-    SELECT l.r FROM latest l LEFT JOIN stored s ON s.ref = reference_id(l.r)
-    WHERE s.v IS NULL OR comm_result_merge(s.v, l.r) <> s.v),
+        # A batch the table has rows of: only what the merge would change
+        # goes to the upsert, so that an unchanged row is left alone, not
+        # even locked (ON CONFLICT DO UPDATE locks the row it meets, also
+        # when its WHERE then says no, which writes every row of the batch
+        # again on every sync).  The batch's lock keeps other syncs out
+        # between this read and the upsert.  Over the whole body, which is
+        # then not cut into pieces: the batch's stored rows are read once.
+        upsert = """
 loaded AS (
     INSERT INTO {T} ({c}) SELECT r FROM changed
     ON CONFLICT {K} DO UPDATE SET {c} = comm_result_merge({T}.{c}, excluded.{c})
     WHERE comm_result_merge({T}.{c}, excluded.{c}) <> {T}.{c}
-    RETURNING 1)""" + tail).format(valid=sql.SQL("SELECT count(*) FROM latest"), **f)
-        # The first load: every record is new, so a plain INSERT, without
-        # the upsert's look-up of each key before it inserts (bench/sync.sh:
-        # 0.2 to 0.3 s of the server's CPU on 100,000 records) and without
-        # reading the batch's stored rows.  Were a row of the batch inserted
-        # meanwhile by something else than a sync (the batch's lock keeps
-        # syncs out), the unique index stops the load and the batch fails;
-        # the next run takes the upsert.  Every valid record is loaded, so
-        # latest is read once, as it is made, not kept for a count.
-        self.first_sql = sql.SQL(head + latest + """
+    RETURNING 1)"""
+        self.merge_rest_sql = sql.SQL(rest + head + """
+stored AS (
+    SELECT {kr} AS ref, {c} AS v FROM {T} WHERE {kb} = %(batch)s),
+changed AS (
+    SELECT l.r FROM latest l LEFT JOIN stored s ON s.ref = reference_id(l.r)
+    WHERE s.v IS NULL OR comm_result_merge(s.v, l.r) <> s.v),""" + upsert + tail).format(
+            valid=sql.SQL("SELECT count(*) FROM latest"), **f)
+        # The first load of a batch, piece by piece: every record is new, so
+        # a plain INSERT, without the upsert's look-up of each key before it
+        # inserts (bench/sync.sh: 0.2 to 0.3 s of the server's CPU on
+        # 100,000 records).  A request that an earlier piece had already
+        # (or a row of the batch inserted meanwhile by something else than
+        # a sync, which the batch's lock keeps out) stops the piece at the
+        # unique index: the loader then takes the next form.
+        self.insert_sql = sql.SQL(piece + head + """
 loaded AS (
     INSERT INTO {T} ({c}) SELECT r FROM latest
     RETURNING 1)""" + tail).format(valid=sql.SQL("SELECT count(*) FROM loaded"), **f)
-        self.stored_sql = sql.SQL("SELECT EXISTS (SELECT FROM {T} WHERE {kb} = %(batch)s)").format(**f)
+        # The rest of a first load, piece by piece, once a request came
+        # twice: the upsert merges it into the row an earlier piece wrote.
+        self.merge_sql = sql.SQL(piece + head + """
+changed AS (SELECT r FROM latest),""" + upsert + tail).format(
+            valid=sql.SQL("SELECT count(*) FROM latest"), **f)
+        self.count_sql = sql.SQL("SELECT count(*) FROM {T} WHERE {kb} = %(batch)s").format(**f)
+        # Whether the table has rows of the batch; and, for the pieces that
+        # follow in this transaction, one generic plan: a plan made for each
+        # piece would hold its megabyte as a constant (bench/sync.sh: about
+        # 5 ms of the server's time per piece).
+        self.stored_sql = sql.SQL("SELECT EXISTS (SELECT FROM {T} WHERE {kb} = %(batch)s), "
+                                  "set_config('plan_cache_mode', 'force_generic_plan', true)").format(**f)
         self.replay_sql = sql.SQL("""
 WITH now_valid AS MATERIALIZED (
     SELECT j.id, c.result FROM {J} j, comm_results_checked('[' || j.element || ']', j.batch_id) c
@@ -470,7 +596,7 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
                             f"({self.lock_timeout:.0f} s)") from None
         self.conn.execute("SELECT set_config('lock_timeout', '0', true)")
 
-    def _drain(self):
+    def drain(self):
         """Wait until libpq has sent what it holds.  In non-blocking mode
         PQputCopyData grows its buffer rather than wait for the server, so
         without this the client would hold whatever part of the body the
@@ -481,87 +607,55 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
         while pg.flush() == 1:
             select.select([], [pg.socket], [], 1.0)
 
-    def stream_body(self, chunks):
-        """Copy the response body into the temporary table as it arrives, in
-        rows of ROW bytes (binary COPY: no escaping).  A writer thread sends
-        to the server while this one reads from the API, with at most
-        PIPELINE blocks in between: the download and the upload overlap,
-        and memory stays bounded whatever the size of the body.  Returns the
-        number of bytes."""
-        self.conn.execute("TRUNCATE pg_temp.comm_result_sync_body")
-        size = 0
-        n = 0
-        carry = b""
+    def load_body(self, batch_id, chunks, first):
+        """Load one response body as it arrives, in a savepoint (a retried
+        request starts clean).  first: the table has no row of the batch.
+        Returns the counts and the byte count; raises LoadError (or the
+        download's error) with nothing of this body loaded."""
+        load = _Load(self, batch_id, first)
         try:
-            with self.conn.cursor().copy(
-                    "COPY pg_temp.comm_result_sync_body (n, chunk) FROM STDIN (FORMAT binary)") as cp:
-                with _Writer(cp, self._drain) as w:
-                    w.put(COPY_HEADER)
+            with self.conn.transaction():
+                cutter = Cutter(**self.piece_sizes)
+                cutter.whole = load.mode == "rest"
+                with Worker(load.handle, self.conn.cancel, load.abort) as w:
                     for data in chunks:
-                        size += len(data)
-                        rows, carry = utf8_rows(carry + data if carry else data, 0)
-                        out = []
-                        for row in rows:
-                            out.append(struct.pack("!hiii", 2, 4, n, len(row)))
-                            out.append(row)
-                            n += 1
-                        if out:
-                            w.put(b"".join(out))
-                    if carry:
-                        w.put(struct.pack("!hiii", 2, 4, n, len(carry)) + carry)
-                    w.put(COPY_TRAILER)
-        except psycopg.errors.QueryCanceled as e:
-            # The download failed mid-way (a timeout, a cut, a signal):
-            # psycopg ended the COPY with CopyFail and raised the server's
-            # answer to it; what matters is why.
-            if e.__context__ is not None and not isinstance(e.__context__, psycopg.Error):
-                raise e.__context__ from None
-            raise
-        return size
+                        load.size += len(data)
+                        for segment in cutter.feed(data):
+                            w.put(segment)
+                        # The rest goes whole once the loader takes it so.
+                        cutter.whole = cutter.whole or load.mode == "rest"
+                    load.fetched = time.monotonic()
+                    w.put(cutter.finish())
+                return load.counts()
+        except psycopg.errors.DataError as e:
+            # Invalid UTF-8 (or a NUL byte), or a body that is not a JSON array.
+            raise LoadError(load.where() + _body_error(e)) from None
 
     def sync_batch(self, batch_id, fetch, *, dry_run, log):
-        """Load one batch in one transaction: lock, fetch (which streams the
-        body in through stream_body, in a savepoint per attempt so that a
-        retry starts clean), the checked load, the log line.  fetch(consume)
-        returns (http_status, bytes).  Returns the counts; raises LoadError
-        (or the API's errors) with nothing changed."""
-        counts = {}
+        """Load one batch in one transaction: lock, fetch (which loads the
+        body through load_body as it arrives, afresh after a retry), the log
+        line.  fetch(consume) returns (http_status, consume's result).
+        Returns the counts; raises LoadError (or the API's errors) with
+        nothing changed."""
         try:
             with self.conn.transaction(force_rollback=dry_run):
                 self._lock(batch_id)
                 started = self.now()
-
-                def consume(chunks):
-                    try:
-                        with self.conn.transaction():
-                            return self.stream_body(chunks)
-                    except psycopg.errors.DataError as e:
-                        # Invalid UTF-8 (or a NUL byte) in the body.
-                        raise LoadError(_body_error(e)) from None
-
+                first = not self.conn.execute(self.stored_sql, {"batch": batch_id}).fetchone()[0]
                 t_fetch = time.monotonic()
-                http_status, size = fetch(consume)
-                t_load = time.monotonic()
-                if size == 0:
-                    raise LoadError("the response body is empty")
-                try:
-                    with self.conn.transaction():
-                        stored = self.conn.execute(self.stored_sql, {"batch": batch_id}).fetchone()[0]
-                        records, rejected, valid, loaded, new_rejects = self.conn.execute(
-                            self.load_sql if stored else self.first_sql, {"batch": batch_id}).fetchone()
-                except psycopg.errors.DataError as e:
-                    raise LoadError(_body_error(e)) from None
-                counts = dict(started_at=started, http_status=http_status, bytes=size,
-                              records=records, rejected=rejected, valid=valid, loaded=loaded,
-                              unchanged=valid - loaded, new_rejects=new_rejects,
-                              fetch_seconds=t_load - t_fetch)
+                http_status, counts = fetch(lambda chunks: self.load_body(batch_id, chunks, first))
+                counts.update(started_at=started, http_status=http_status,
+                              unchanged=counts["valid"] - counts["loaded"],
+                              fetch_seconds=counts.pop("fetched") - t_fetch)
+                t_fetched = t_fetch + counts["fetch_seconds"]
                 if not dry_run:
                     self.conn.execute(self.log_sql, dict(log, batch_id=batch_id, error=None, **{
                         k: counts[k] for k in ("started_at", "http_status", "bytes", "records",
                                                "loaded", "rejected", "unchanged")}))
-            # The load's time runs to the commit: the recipe, the log's row,
-            # and the commit's wait for the write-ahead log.
-            counts["load_seconds"] = time.monotonic() - t_load
+            # What is left after the body's last byte: the last piece (or the
+            # whole body, when it was not cut), the log's row, and the
+            # commit's wait for the write-ahead log.
+            counts["load_seconds"] = time.monotonic() - t_fetched
         except psycopg.Error as e:
             if self.conn.closed or self.conn.broken:
                 raise DatabaseLost(_pg_message(e)) from None

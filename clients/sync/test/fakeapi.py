@@ -144,6 +144,7 @@ class FakeApi:
         self.served = {}         # batch id -> the last body served whole
         self.lock = threading.Lock()
         self.server = None
+        self.rate = None         # bytes per second of a body, as a network would carry it
 
     # --- control -------------------------------------------------------------------
 
@@ -286,7 +287,16 @@ class FakeApi:
                 return
             h.close_connection = True
             return
-        h.wfile.write(body)
+        if not self.rate:
+            h.wfile.write(body)
+            return
+        # At the given rate, in 64 kB steps: a network slower than loopback.
+        t0 = time.monotonic()
+        for i in range(0, len(body), 64 << 10):
+            ahead = t0 + i / self.rate - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)
+            h.wfile.write(body[i:i + (64 << 10)])
 
 
 def main():
@@ -298,9 +308,11 @@ def main():
     p.add_argument("--port-file")
     p.add_argument("--no-odd", action="store_true", help="only plain records")
     p.add_argument("--seconds", type=float, default=3600, help="stop after this long")
+    p.add_argument("--rate", type=float, help="send results bodies at this many MB/s")
     a = p.parse_args()
     with open(a.key_file) as f:
         api = FakeApi(f.read().strip())
+    api.rate = a.rate * 1e6 if a.rate else None
     for i in range(a.batches):
         api.add(f"20260808.{i + 1}", a.records, odd=not a.no_odd)
     api.start(a.port)
