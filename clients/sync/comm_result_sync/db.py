@@ -2,12 +2,12 @@
 sync log.
 
 Every response goes through comm_result's checked load (the README's
-recipe): the body is streamed to the server as text, read there by
-comm_results_checked, the valid records are merged into the results table
-with comm_result_merge and the invalid elements wait in the rejects table.
-One transaction per batch, under an advisory lock of that batch, holds the
-load and its line in the sync log: a batch is either as it was or fully
-loaded and logged.
+recipe): the body goes to the server as text, in pieces as it arrives
+or whole (see _Load), is read there by comm_results_checked, the valid
+records are merged into the results table with comm_result_merge and the
+invalid elements wait in the rejects table.  One transaction per batch,
+under an advisory lock of that batch, holds the load and its line in the
+sync log: a batch is either as it was or fully loaded and logged.
 """
 
 import contextlib
@@ -222,7 +222,7 @@ class _Load:
         """Where a whole rest began, for its error's positions."""
         if self.pieces and self.mode == "rest":
             return (f"in the body after its first {self.n[0]} elements ({self.done} bytes, loaded "
-                    f"in pieces), counting from there: ")
+                    f"in pieces; the positions that follow count in the rest, opened with a \"[\"): ")
         return ""
 
     def counts(self):
