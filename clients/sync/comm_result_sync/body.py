@@ -44,13 +44,14 @@ class Cutter:
 
     def feed(self, data):
         """The segments that data completes."""
+        if self.whole:
+            # Passed on as it comes, after what was held back.
+            if self.buf:
+                data = bytes(self.buf) + data
+                self.buf.clear()
+            return [("raw", data, None)] if data else []
         self.buf += data
         out = []
-        if self.whole:
-            if len(self.buf) >= self.piece:
-                out.append(("raw", bytes(self.buf), None))
-                self.buf.clear()
-            return out
         while len(self.buf) >= self.piece:
             m = GAP.search(self.buf, max(self.piece, self.scan))
             if m is not None:

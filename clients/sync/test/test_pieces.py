@@ -13,13 +13,17 @@ rejects must be what that whole load makes of it.  Run:
 """
 
 import json
+import os
 import random
 import re
 import signal
 import sys
 import time
 
-from harness import all_or_nothing, check, check_eq, check_rc, main, test
+from harness import HERE, all_or_nothing, check, check_eq, check_rc, main, test
+
+sys.path.insert(0, os.path.dirname(HERE))
+from comm_result_sync.body import Cutter  # noqa: E402
 
 PIECES = {"COMM_RESULT_SYNC_PIECES": "2000,20000"}
 BATCH = "20260808.1"
@@ -59,6 +63,45 @@ def expect_whole(t, body, what):
     check_eq(f"{what}: the rejects, their ordinals and their exact text", sorted(want),
              sorted(t.q(f"SELECT ordinal, element FROM {t.table}_rejects")))
     return t.q1("SELECT count(*) FROM comm_results_checked(%s, %s)", [body.decode(), BATCH])
+
+
+@test
+def the_cutter_keeps_every_byte(t):
+    """The cutter alone, over random bodies in random chunks: the segments
+    put together are the body; a cut segment ends in a "}", JSON's white
+    space, a comma and white space, and the next one starts with a "{";
+    no segment is longer than its reach plus a chunk; after a raw one,
+    everything is raw."""
+    rnd = random.Random(7)
+    ok = True
+    for n in range(300):
+        parts = []
+        for _ in range(rnd.randint(0, 40)):
+            v = rnd.choice(['"},{"', '[{"a":1},{"b":2}]', '"x"', '{}', '"' + "y" * rnd.randint(0, 900) + '"'])
+            parts.append('{"k":' + v + "}")
+        ws = rnd.choice(["", " ", "\r\n\t", "\n  "])
+        body = ("[" + ws + ("}," if n % 17 == 0 else "") + ("," + ws).join(parts) + ws + "]").encode()
+        c = Cutter(piece=rnd.randint(1, 600), max_segment=rnd.randint(600, 3000))
+        segs, i = [], 0
+        while i < len(body):
+            k = rnd.randint(1, 700)
+            segs += c.feed(body[i:i + k])
+            i += k
+            if rnd.random() < 0.02:
+                c.whole = True      # as the loader tells it, once the rest goes whole
+        segs.append(c.finish())
+        whole = b"".join(d for _, d, _ in segs)
+        raw_seen = False
+        for j, (kind, d, close) in enumerate(segs):
+            if kind == "cut":
+                gap = d[close:]
+                ok &= not raw_seen and d[close - 1:close] == b"}" and gap.strip(b" \t\r\n") == b"," \
+                    and segs[j + 1][1][:1] == b"{" and len(d) <= c.max_segment + 700
+            raw_seen |= kind == "raw"
+        if whole != body or not ok:
+            check(f"body {n}: every byte, in order, cut only at gaps", False, (body[:200], segs[:3]))
+            return
+    check("300 random bodies in random chunks: every byte kept, cuts only at gaps", True)
 
 
 @test
