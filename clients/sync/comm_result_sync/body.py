@@ -92,6 +92,10 @@ class Worker:
         self.error = None
         self.stop = False
         self.busy = False
+        # Set by the thread as its very last act.  Thread.join() and
+        # is_alive() cannot say it: after a Ctrl-C interrupts a join,
+        # Python 3.11's is_alive() may answer False while the thread runs.
+        self.ended = threading.Event()
         self.thread = threading.Thread(target=self._run, name="comm-result-sync-load", daemon=True)
 
     def __enter__(self):
@@ -111,8 +115,11 @@ class Worker:
             self.error = e
         finally:
             self.busy = False
-            if self.error is not None or self.stop:
-                self.abort(self.error)
+            try:
+                if self.error is not None or self.stop:
+                    self.abort(self.error)
+            finally:
+                self.ended.set()
 
     def put(self, item):
         while True:
@@ -125,25 +132,40 @@ class Worker:
                 continue
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            self.stop = True
-            if self.busy:
-                self.cancel()
+        # Until the thread has stopped, the connection is its own: a Ctrl-C
+        # that lands while this waits (for the last pieces to load) stops
+        # the thread first, then goes on as if it had come a moment before.
+        interrupted = None
+        while True:
+            try:
+                if (exc_type is not None or interrupted is not None) and not self.stop:
+                    self.stop = True
+                    if self.busy:
+                        self.cancel()
+                self._end()
+                break
+            except BaseException as e:
+                interrupted = interrupted or e
+        if interrupted is not None and exc_type is None:
+            raise interrupted
+        if exc_type is None and self.error is not None:
+            raise self.error
+        return False
+
+    def _end(self):
+        """Tell the thread to end, and wait until it has."""
         while True:
             try:
                 self.q.put(None, timeout=0.5)
                 break
             except queue.Full:
-                if not self.thread.is_alive():
+                if self.ended.is_set():
                     break
-                if exc_type is not None:
+                if self.stop:
                     # Make room: the thread drops what is left.
                     try:
                         self.q.get_nowait()
                     except queue.Empty:
                         pass
-        while self.thread.is_alive():
-            self.thread.join(0.5)       # a join with a timeout lets Ctrl-C in
-        if exc_type is None and self.error is not None:
-            raise self.error
-        return False
+        while not self.ended.wait(0.5):     # with a timeout: Ctrl-C gets in
+            pass

@@ -18,12 +18,13 @@ import random
 import re
 import signal
 import sys
+import threading
 import time
 
 from harness import HERE, all_or_nothing, check, check_eq, check_rc, main, test
 
 sys.path.insert(0, os.path.dirname(HERE))
-from comm_result_sync.body import Cutter  # noqa: E402
+from comm_result_sync.body import Cutter, Worker  # noqa: E402
 
 PIECES = {"COMM_RESULT_SYNC_PIECES": "2000,20000"}
 BATCH = "20260808.1"
@@ -102,6 +103,38 @@ def the_cutter_keeps_every_byte(t):
             check(f"body {n}: every byte, in order, cut only at gaps", False, (body[:200], segs[:3]))
             return
     check("300 random bodies in random chunks: every byte kept, cuts only at gaps", True)
+
+
+@test
+def ctrl_c_while_the_last_pieces_load(t):
+    """The loader's thread alone: a Ctrl-C that lands while the caller
+    waits for the last pieces reaches the caller only once the thread has
+    stopped (its statement cancelled), since until then the connection is
+    the thread's (psycopg's savepoints would otherwise end in the wrong
+    order and the interrupt turn into a failed batch)."""
+    state = {"cancelled": False, "aborted": False, "handled": 0, "returned": 0}
+
+    def handle(item):
+        state["handled"] += 1
+        end = time.monotonic() + 5
+        while time.monotonic() < end and not state["cancelled"]:
+            time.sleep(0.01)
+        state["returned"] += 1
+
+    w = Worker(handle, lambda: state.update(cancelled=True), lambda e: state.update(aborted=True))
+    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()
+    seen = None
+    t0 = time.monotonic()
+    try:
+        with w:
+            for i in range(3):
+                w.put(i)
+    except KeyboardInterrupt:
+        seen = dict(state)
+    check("the interrupt reaches the caller once the thread's statement was cancelled and its COPY ended",
+          seen is not None and seen["cancelled"] and seen["returned"] == 1 and seen["aborted"], seen)
+    check("the rest was dropped, at once", seen is not None and seen["handled"] == 1 and time.monotonic() - t0 < 3,
+          seen)
 
 
 @test
