@@ -59,12 +59,12 @@ class DatabaseLost(Exception):
 ROW = 8000
 
 
-def utf8_rows(data, start):
-    """Cut data[start:] into rows of at most ROW bytes, each ending on a
-    UTF-8 character boundary.  Returns (rows, rest): rest, shorter than ROW,
-    waits for the next data."""
+def utf8_rows(data):
+    """Cut data into rows of at most ROW bytes, each ending on a UTF-8
+    character boundary.  Returns (rows, rest): rest, shorter than ROW, waits
+    for the next data."""
     rows = []
-    i, n = start, len(data)
+    i, n = 0, len(data)
     while n - i >= ROW:
         end = i + ROW
         # data[end] opens the next row: back off while it is a continuation
@@ -140,12 +140,11 @@ class _Load:
     def _piece(self, data, close, last):
         """Load one piece; False when the server does not read it as a JSON
         array (nothing of it loaded)."""
-        if self.pieces == 0:
-            if not data.lstrip(b" \t\n\r").startswith(b"["):
-                return False        # not an array: the whole body's error, at the end
-            text = data if last else data[:close] + b"]"
-        else:
-            text = b"[" + (data if last else data[:close] + b"]")
+        if self.pieces == 0 and not data.lstrip(b" \t\n\r").startswith(b"["):
+            return False        # not an array: the whole body's error, at the end
+        text = data if last else data[:close] + b"]"
+        if self.pieces:
+            text = b"[" + text
         while True:
             args = {"piece": _Piece(text), "batch": self.batch_id, "offset": self.n[0]}
             try:
@@ -178,9 +177,13 @@ class _Load:
         if self.pieces:
             self._copy(b"[")        # the pieces' elements are loaded; the rest is an array too
 
-    def _copy(self, data):
-        """The data in rows of at most ROW bytes (binary COPY: no escaping)."""
-        rows, self.carry = utf8_rows(self.carry + data if self.carry else data, 0)
+    def _copy(self, data, last=False):
+        """The data in rows of at most ROW bytes (binary COPY: no escaping);
+        what is left waits for the next data, or is the last row."""
+        rows, self.carry = utf8_rows(self.carry + data if self.carry else data)
+        if last and self.carry:
+            rows.append(self.carry)
+            self.carry = b""
         out = []
         for r in rows:
             out.append(struct.pack("!hiii", 2, 4, self.row, len(r)))
@@ -194,9 +197,7 @@ class _Load:
         self.store.drain()
 
     def _end_rest(self):
-        if self.carry:
-            self._send(struct.pack("!hiii", 2, 4, self.row, len(self.carry)) + self.carry)
-            self.carry = b""
+        self._copy(b"", last=True)
         self._send(COPY_TRAILER)
         self.copy = None
         self.stack.close()
@@ -211,8 +212,9 @@ class _Load:
         (with CopyFail, which the server answers with an error)."""
         if self.copy is not None:
             self.copy = None
+            error = error or _Stopped()
             try:
-                self.stack.__exit__(type(error or _Stopped()), error or _Stopped(), None)
+                self.stack.__exit__(type(error), error, None)
             except psycopg.Error:
                 pass
 
@@ -616,14 +618,13 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
         try:
             with self.conn.transaction():
                 cutter = Cutter(**self.piece_sizes)
-                cutter.whole = load.mode == "rest"
                 with Worker(load.handle, self.conn.cancel, load.abort) as w:
                     for data in chunks:
                         load.size += len(data)
-                        for segment in cutter.feed(data):
-                            w.put(segment)
                         # The rest goes whole once the loader takes it so.
                         cutter.whole = cutter.whole or load.mode == "rest"
+                        for segment in cutter.feed(data):
+                            w.put(segment)
                     load.fetched = time.monotonic()
                     w.put(cutter.finish())
                 return load.counts()
@@ -644,10 +645,9 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
                 first = not self.conn.execute(self.stored_sql, {"batch": batch_id}).fetchone()[0]
                 t_fetch = time.monotonic()
                 http_status, counts = fetch(lambda chunks: self.load_body(batch_id, chunks, first))
+                fetched = counts.pop("fetched")
                 counts.update(started_at=started, http_status=http_status,
-                              unchanged=counts["valid"] - counts["loaded"],
-                              fetch_seconds=counts.pop("fetched") - t_fetch)
-                t_fetched = t_fetch + counts["fetch_seconds"]
+                              unchanged=counts["valid"] - counts["loaded"], fetch_seconds=fetched - t_fetch)
                 if not dry_run:
                     self.conn.execute(self.log_sql, dict(log, batch_id=batch_id, error=None, **{
                         k: counts[k] for k in ("started_at", "http_status", "bytes", "records",
@@ -655,7 +655,7 @@ SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM loaded),
             # What is left after the body's last byte: the last piece (or the
             # whole body, when it was not cut), the log's row, and the
             # commit's wait for the write-ahead log.
-            counts["load_seconds"] = time.monotonic() - t_fetched
+            counts["load_seconds"] = time.monotonic() - fetched
         except psycopg.Error as e:
             if self.conn.closed or self.conn.broken:
                 raise DatabaseLost(_pg_message(e)) from None
